@@ -1,0 +1,7 @@
+# Authors: The skmerge developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Merge fitted scikit-learn classifiers into one better, calibrated predictor."""
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["__version__"]

@@ -165,7 +165,7 @@ def check_labels_known(y, classes, what="held-out data"):
     if present.size < 2:
         raise ValueError(
             f"The {what} must hold at least 2 classes to learn from; got only "
-            f"{present.tolist()}."
+            f"one class: {present.tolist()}."
         )
 
 
@@ -373,7 +373,10 @@ class _MemberEnsemble(ClassifierMixin, _BaseHeterogeneousEnsemble):
         return super().__sklearn_clone__()
 
     def __sklearn_tags__(self):
-        tags = super(_BaseHeterogeneousEnsemble, self).__sklearn_tags__()
+        # Plain super(): ClassifierMixin, before _BaseHeterogeneousEnsemble in
+        # the MRO, sets estimator_type="classifier" (is_classifier, stratified
+        # CV in GridSearchCV); its members' tags are recomputed just below.
+        tags = super().__sklearn_tags__()
         try:
             members = [e for _, e in name_members(self.estimators) if not _is_drop(e)]
             tags.input_tags.allow_nan = all(get_tags(e).input_tags.allow_nan for e in members)

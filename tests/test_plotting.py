@@ -1,0 +1,286 @@
+# Authors: The skmerge developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Tests of skmerge.plotting.ReliabilityDisplay."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris, make_classification
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LinearRegression, LogisticRegression, RidgeClassifier
+from sklearn.naive_bayes import GaussianNB
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skmerge.metrics import _reliability_bins, expected_calibration_error
+from skmerge.plotting import ReliabilityDisplay
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def iris_model():
+    X, y = load_iris(return_X_y=True)
+    names = np.array(["setosa", "versicolor", "virginica"])
+    return LogisticRegression(max_iter=1000).fit(X, names[y]), X, names[y]
+
+
+@pytest.fixture(scope="module")
+def binary_model():
+    X, y = make_classification(n_samples=200, random_state=0)
+    return LogisticRegression().fit(X, y), X, y
+
+
+def expected_bins(y_true, y_prob, classes, n_bins=15, strategy="uniform"):
+    """Top-label bins computed here from the metrics helper."""
+    y_prob = np.asarray(y_prob)
+    confidence = y_prob.max(axis=1)
+    correct = classes[np.argmax(y_prob, axis=1)] == np.asarray(y_true)
+    return _reliability_bins(confidence, correct, n_bins, strategy)
+
+
+def bar_heights(hist_ax, index=-1):
+    return np.array([bar.get_height() for bar in hist_ax.containers[index]])
+
+
+@pytest.mark.parametrize("strategy", ["uniform", "quantile"])
+def test_from_predictions_multiclass(strategy):
+    rng = np.random.default_rng(0)
+    y_prob = rng.dirichlet([1, 1, 1, 1], size=120)
+    y_true = rng.integers(4, size=120)
+    disp = ReliabilityDisplay.from_predictions(
+        y_true, y_prob, n_bins=8, strategy=strategy, name="model"
+    )
+    mean_conf, accuracy, counts, edges = expected_bins(
+        y_true, y_prob, np.arange(4), n_bins=8, strategy=strategy
+    )
+    nonempty = counts > 0
+    np.testing.assert_allclose(disp.line_.get_xdata(), mean_conf[nonempty])
+    np.testing.assert_allclose(disp.line_.get_ydata(), accuracy[nonempty])
+    np.testing.assert_allclose(disp.prob_pred, mean_conf[nonempty])
+    np.testing.assert_allclose(disp.prob_true, accuracy[nonempty])
+
+    np.testing.assert_allclose(bar_heights(disp.hist_ax_), counts)
+    assert bar_heights(disp.hist_ax_).sum() == 120
+    bars = disp.hist_ax_.containers[-1]
+    np.testing.assert_allclose([bar.get_x() for bar in bars], edges[:-1])
+    np.testing.assert_allclose([bar.get_width() for bar in bars], np.diff(edges))
+
+    ece = expected_calibration_error(y_true, y_prob, n_bins=8, strategy=strategy)
+    assert disp.ece == pytest.approx(ece)
+    assert disp.line_.get_label() == f"model (ECE = {ece:.3f})"
+    legend_texts = [text.get_text() for text in disp.ax_.get_legend().get_texts()]
+    assert legend_texts == ["Perfectly calibrated", f"model (ECE = {ece:.3f})"]
+
+
+def test_layout_without_ax():
+    disp = ReliabilityDisplay.from_predictions([0, 1, 1], [0.2, 0.7, 0.9])
+    assert disp.figure_ is disp.ax_.figure
+    assert disp.figure_.axes == [disp.ax_, disp.hist_ax_]
+    # The histogram is below the diagram, shorter, and shares its x axis.
+    top, bottom = disp.ax_.get_position(), disp.hist_ax_.get_position()
+    assert bottom.y1 < top.y0
+    assert bottom.height < top.height
+    assert disp.hist_ax_ in disp.ax_.get_shared_x_axes().get_siblings(disp.ax_)
+    assert disp.hist_ax_.get_xlabel() == "Confidence"
+    assert disp.hist_ax_.get_ylabel() == "Count"
+    assert disp.ax_.get_ylabel() == "Accuracy"
+    ref_line = disp.ax_.lines[0]
+    assert ref_line.get_label() == "Perfectly calibrated"
+    assert ref_line.get_linestyle() == "--"
+    np.testing.assert_allclose(ref_line.get_xydata(), [[0, 0], [1, 1]])
+
+
+def test_binary_1d_and_2d_draw_the_same(binary_model):
+    clf, X, y = binary_model
+    proba = clf.predict_proba(X)
+    disp_1d = ReliabilityDisplay.from_predictions(y, proba[:, 1])
+    disp_2d = ReliabilityDisplay.from_predictions(y, proba)
+    np.testing.assert_allclose(disp_1d.line_.get_xydata(), disp_2d.line_.get_xydata())
+    np.testing.assert_allclose(
+        bar_heights(disp_1d.hist_ax_), bar_heights(disp_2d.hist_ax_)
+    )
+    # Top-label confidences of a binary problem are at least 0.5.
+    assert disp_1d.line_.get_xdata().min() >= 0.5
+    assert disp_1d.line_.get_label().startswith("Classifier (ECE = ")
+
+
+def test_from_estimator_binary(binary_model):
+    clf, X, y = binary_model
+    disp = ReliabilityDisplay.from_estimator(clf, X, y, n_bins=10)
+    expected = ReliabilityDisplay.from_predictions(
+        y, clf.predict_proba(X), n_bins=10, name="LogisticRegression"
+    )
+    np.testing.assert_allclose(disp.line_.get_xydata(), expected.line_.get_xydata())
+    np.testing.assert_allclose(bar_heights(disp.hist_ax_), expected.bin_counts)
+    ece = expected_calibration_error(y, clf.predict_proba(X), n_bins=10)
+    assert disp.line_.get_label() == f"LogisticRegression (ECE = {ece:.3f})"
+
+
+def test_from_estimator_multiclass_uses_classes_order(iris_model):
+    clf, X, y = iris_model
+    disp = ReliabilityDisplay.from_estimator(clf, X, y, n_bins=6, name="lr")
+    mean_conf, accuracy, counts, _ = expected_bins(
+        y, clf.predict_proba(X), clf.classes_, n_bins=6
+    )
+    nonempty = counts > 0
+    np.testing.assert_allclose(disp.line_.get_xdata(), mean_conf[nonempty])
+    np.testing.assert_allclose(disp.line_.get_ydata(), accuracy[nonempty])
+    np.testing.assert_allclose(bar_heights(disp.hist_ax_), counts)
+    ece = expected_calibration_error(y, clf.predict_proba(X), n_bins=6)
+    assert disp.line_.get_label() == f"lr (ECE = {ece:.3f})"
+
+
+def test_two_displays_share_the_created_axes(iris_model):
+    clf, X, y = iris_model
+    nb = GaussianNB().fit(X, y)
+    first = ReliabilityDisplay.from_estimator(clf, X, y)
+    second = ReliabilityDisplay.from_estimator(nb, X, y, ax=first.ax_)
+    assert second.ax_ is first.ax_
+    assert second.hist_ax_ is first.hist_ax_
+    assert second.figure_ is first.figure_
+    assert len(first.figure_.axes) == 2
+    labels = [line.get_label() for line in first.ax_.lines]
+    assert labels.count("Perfectly calibrated") == 1
+    assert labels[1].startswith("LogisticRegression (ECE")
+    assert labels[2].startswith("GaussianNB (ECE")
+    assert len(first.hist_ax_.containers) == 2
+    np.testing.assert_allclose(bar_heights(first.hist_ax_, 0), first.bin_counts)
+    np.testing.assert_allclose(bar_heights(first.hist_ax_, 1), second.bin_counts)
+    # The x label stays under the histogram, not between the two axes.
+    assert first.ax_.get_xlabel() == ""
+
+
+def test_user_ax_gets_a_twin_histogram(iris_model):
+    clf, X, y = iris_model
+    nb = GaussianNB().fit(X, y)
+    fig, (ax, other) = plt.subplots(1, 2)
+    first = ReliabilityDisplay.from_estimator(clf, X, y, ax=ax)
+    second = ReliabilityDisplay.from_estimator(nb, X, y, ax=ax)
+    assert first.ax_ is ax and second.ax_ is ax
+    assert first.figure_ is fig
+    # One twin of `ax`, same place, shared x; `other` is left alone.
+    assert first.hist_ax_ is second.hist_ax_
+    assert len(fig.axes) == 3
+    assert first.hist_ax_.get_position().bounds == ax.get_position().bounds
+    assert first.hist_ax_ in ax.get_shared_x_axes().get_siblings(ax)
+    assert not other.lines and not other.patches
+    # Bars behind the curves, in the bottom quarter.
+    assert first.hist_ax_.get_zorder() < ax.get_zorder()
+    tallest = max(first.bin_counts.max(), second.bin_counts.max())
+    assert first.hist_ax_.get_ylim() == pytest.approx((0, 4 * tallest))
+    np.testing.assert_allclose(bar_heights(first.hist_ax_, 0), first.bin_counts)
+    np.testing.assert_allclose(bar_heights(first.hist_ax_, 1), second.bin_counts)
+    assert ax.get_xlabel() == "Confidence"
+    assert [line.get_label() for line in ax.lines].count("Perfectly calibrated") == 1
+
+
+def test_show_histogram_false(iris_model):
+    clf, X, y = iris_model
+    disp = ReliabilityDisplay.from_estimator(clf, X, y, show_histogram=False)
+    assert disp.hist_ax_ is None
+    assert disp.figure_.axes == [disp.ax_]
+    assert disp.ax_.get_xlabel() == "Confidence"
+
+    fig, ax = plt.subplots()
+    disp = ReliabilityDisplay.from_estimator(clf, X, y, ax=ax, show_histogram=False)
+    assert disp.hist_ax_ is None
+    assert fig.axes == [ax]
+
+
+def test_ref_line_false_and_line_kwargs(binary_model):
+    clf, X, y = binary_model
+    disp = ReliabilityDisplay.from_estimator(
+        clf, X, y, ref_line=False, color="red", ls=":", marker="o"
+    )
+    assert len(disp.ax_.lines) == 1
+    assert disp.line_.get_color() == "red"
+    assert disp.line_.get_linestyle() == ":"
+    assert disp.line_.get_marker() == "o"
+
+
+def test_plot_from_init():
+    disp = ReliabilityDisplay(
+        prob_true=[0.5, 0.8], prob_pred=[0.45, 0.9], bin_counts=[0, 3, 0, 5], ece=0.1
+    )
+    assert disp.plot(name="m") is disp
+    assert disp.line_.get_label() == "m (ECE = 0.100)"
+    bars = disp.hist_ax_.containers[-1]
+    np.testing.assert_allclose([bar.get_x() for bar in bars], [0, 0.25, 0.5, 0.75])
+    np.testing.assert_allclose(bar_heights(disp.hist_ax_), [0, 3, 0, 5])
+
+    disp = ReliabilityDisplay(prob_true=[0.5], prob_pred=[0.5], bin_counts=[2])
+    disp.plot()
+    assert disp.line_.get_label().startswith("_")  # no legend entry
+    disp = ReliabilityDisplay(
+        prob_true=[0.5], prob_pred=[0.5], bin_counts=[2], ece=0.0
+    ).plot()
+    assert disp.line_.get_label() == "ECE = 0.000"
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (
+            {"prob_true": [0.5, 0.6], "prob_pred": [0.5], "bin_counts": [1, 1]},
+            "one value per non-empty bin each; got 2 and 1",
+        ),
+        (
+            {
+                "prob_true": [0.5],
+                "prob_pred": [0.5],
+                "bin_counts": [1, 1],
+                "bin_edges": [0, 1],
+            },
+            "bin_edges must have one more value than bin_counts; got 2 edges for 2",
+        ),
+    ],
+)
+def test_plot_bad_attributes(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ReliabilityDisplay(**kwargs).plot()
+
+
+def test_from_estimator_errors(binary_model):
+    _, X, y = binary_model
+    with pytest.raises(ValueError, match="needs a fitted classifier; got "):
+        ReliabilityDisplay.from_estimator(LinearRegression().fit(X, y), X, y)
+    with pytest.raises(NotFittedError):
+        ReliabilityDisplay.from_estimator(LogisticRegression(), X, y)
+    with pytest.raises(AttributeError, match="RidgeClassifier has none"):
+        ReliabilityDisplay.from_estimator(RidgeClassifier().fit(X, y), X, y)
+
+
+def test_from_predictions_errors():
+    y_prob = [[0.2, 0.8], [0.6, 0.4]]
+    with pytest.raises(InvalidParameterError, match="'n_bins' parameter"):
+        ReliabilityDisplay.from_predictions([0, 1], y_prob, n_bins=0)
+    with pytest.raises(InvalidParameterError, match="'strategy' parameter"):
+        ReliabilityDisplay.from_predictions([0, 1], y_prob, strategy="equal")
+    with pytest.raises(ValueError, match="y_prob has 2 columns but there are 3"):
+        ReliabilityDisplay.from_predictions([0, 1], y_prob, labels=[0, 1, 2])
+
+
+def test_save_png(iris_model, tmp_path):
+    clf, X, y = iris_model
+    disp = ReliabilityDisplay.from_estimator(clf, X, y)
+    path = tmp_path / "reliability.png"
+    disp.figure_.savefig(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_import_does_not_import_matplotlib():
+    code = "import sys, skmerge.plotting; assert 'matplotlib' not in sys.modules"
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1]
+    )

@@ -147,7 +147,7 @@ class _LogLoss:
         self.logits, self.w = logits, w
         self.zmax, self.dy, self.dmean = _row_stats(logits, y)
         n, k = logits.shape
-        self.block = max(1, _BLOCK_ELEMENTS // k)
+        self.block = min(n, max(1, _BLOCK_ELEMENTS // k))
         self.buffers = {}
         self.passes = {"float32": 0.0, "float64": 0.0}
         self.calls = 0

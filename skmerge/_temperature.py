@@ -153,9 +153,10 @@ class _LogLoss:
         self.calls = 0
         self.n_rows = n
 
-    def __call__(self, b, rows=None, dtype=np.float64):
+    def __call__(self, b, rows=None, dtype=np.float64, third=True):
         """Return ``(loss, L_b, L_bb, L_bbb)``: the loss and its first three
-        derivatives in ``b``, from one pass at ``b``.
+        derivatives in ``b``, from one pass at ``b`` (``L_bbb`` is 0 unless
+        ``third``).
 
         ``rows`` (a slice) restricts the pass to a subsample of rows, with the
         weights renormalised over it. ``dtype=np.float32`` computes each
@@ -190,32 +191,44 @@ class _LogLoss:
             s1 = (e @ ones).astype(np.float64)
             np.multiply(e, d, out=e)
             s2 = (e @ ones).astype(np.float64)
-            np.multiply(e, d, out=e)
-            s3 = (e @ ones).astype(np.float64)
+            if third:
+                np.multiply(e, d, out=e)
+                s3 = (e @ ones).astype(np.float64)
             mean = s1 / s0
             m2 = s2 / s0
             var = np.maximum(m2 - mean * mean, 0.0)
-            skew = s3 / s0 - 3.0 * mean * m2 + 2.0 * mean**3
             ws = w[start:stop]
             loss += ws @ (np.log(s0) - b * dy[start:stop])
             l1 += ws @ (mean - dy[start:stop])
             l2 += ws @ var
-            l3 += ws @ skew
+            if third:
+                l3 += ws @ (s3 / s0 - 3.0 * mean * m2 + 2.0 * mean**3)
         self.passes[dtype.name] += logits.shape[0] / self.n_rows
         self.calls += 1
         return loss, l1, l2, l3
 
 
-def _newton_log_b(objective, u0, *, rows=None, dtype=np.float64, rtol=None, xtol=None, max_iter=100):
+def _newton_log_b(
+    objective,
+    u0,
+    *,
+    rows=None,
+    dtype=np.float64,
+    halley=True,
+    rtol=None,
+    xtol=None,
+    max_iter=100,
+):
     """Minimise ``objective`` over ``u = log b`` by safeguarded Halley steps.
 
     Returns ``(u, loss, n_iter, status)``, status ``None`` when converged,
     ``"low"`` / ``"high"`` when ``T`` ran to its low / high bound,
     ``"max_iter"`` otherwise.
 
-    A step uses the first three derivatives of the loss in ``u`` from one
-    pass (Halley's method, cubically convergent), falling back to Newton's
-    step in ``u`` when the cubic correction is large, and to Newton's step
+    With ``halley``, a step uses the first three derivatives of the loss in
+    ``u`` from one pass (Halley's method, cubically convergent), falling back
+    to Newton's step in ``u`` when the cubic correction is large; otherwise
+    it is Newton's step in ``u``; either falls back and to Newton's step
     in ``b`` (where the loss is convex) when the curvature in ``u`` is not
     positive. The bracket ``[lo, hi]`` holds the minimiser: the derivative
     in ``u`` is negative at ``lo`` and positive at ``hi`` once evaluated
@@ -232,7 +245,7 @@ def _newton_log_b(objective, u0, *, rows=None, dtype=np.float64, rtol=None, xtol
     u = float(np.clip(u0, lo, hi))
     for n_iter in range(1, max_iter + 1):
         b = np.exp(u)
-        loss, l1, l2, l3 = objective(b, rows, dtype)
+        loss, l1, l2, l3 = objective(b, rows, dtype, halley)
         g = b * l1
         h = g + b * b * l2
         t = g + 3.0 * b * b * l2 + b**3 * l3
@@ -249,7 +262,7 @@ def _newton_log_b(objective, u0, *, rows=None, dtype=np.float64, rtol=None, xtol
         if h > 0:
             step = -g / h
             correction = g * t / (2.0 * h * h)
-            if abs(correction) < 0.5:
+            if halley and abs(correction) < 0.5:
                 step /= 1.0 - correction
             done = (
                 abs(step) <= xtol
@@ -319,8 +332,11 @@ def _fit_temperature(logits, y, sample_weight=None):
     u_32, _, _, status = _newton_log_b(objective, u, dtype=np.float32, xtol=0.05)
     if status != "max_iter":
         u = u_32
+    # Near the optimum Newton's step is as good as Halley's for the stopping
+    # test (which assumes only quadratic convergence) and needs one product
+    # less per element.
     u, _, _, status = _newton_log_b(
-        objective, u, dtype=np.float64, rtol=4 * np.finfo(float).eps
+        objective, u, dtype=np.float64, halley=False, rtol=4 * np.finfo(float).eps
     )
     return _finish(u, status, objective)
 

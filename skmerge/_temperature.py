@@ -104,11 +104,13 @@ def _check_logits(logits, y, sample_weight):
             "Temperature scaling needs calibration labels of at least 2 classes; got "
             f"only one class: {np.unique(y).tolist()}."
         )
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        if np.any(sample_weight < 0) or not np.all(np.isfinite(sample_weight)):
+            raise ValueError("`sample_weight` must be finite and non-negative.")
+        if sample_weight.ndim == 1 and not np.any(sample_weight > 0):
+            raise ValueError("`sample_weight` must not be all zero.")
     w = _check_sample_weight(sample_weight, logits, dtype=np.float64)
-    if np.any(w < 0):
-        raise ValueError("`sample_weight` must be non-negative.")
-    if w.sum() <= 0:
-        raise ValueError("`sample_weight` must not be all zero.")
     return np.ascontiguousarray(logits), y, w / w.sum()
 
 

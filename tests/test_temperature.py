@@ -218,7 +218,7 @@ def test_fit_temperature_is_a_local_optimum_or_at_a_bound(n, k, scale, seed, dty
         ([[0.0], [1.0]], [0, 1], None, "n_classes >= 2"),
         (np.zeros((2, 2, 2)), [0, 1], None, "n_classes >= 2"),
         ([[0.0, 1.0], [1.0, 0.0]], [0, 1], [-1.0, 2.0], "non-negative"),
-        ([[0.0, 1.0], [1.0, 0.0]], [0, 1], [0.0, 0.0], "non-zero"),
+        ([[0.0, 1.0], [1.0, 0.0]], [0, 1], [0.0, 0.0], "all zero"),
     ],
 )
 def test_fit_temperature_errors(logits, y, weights, match):

@@ -1,0 +1,946 @@
+# Authors: The skmerge developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""StackingMerger: stacking over fitted members, collapsed into one linear model
+when the whole stack is linear.
+
+The stacked features are laid out as in
+:class:`sklearn.ensemble.StackingClassifier`: each member's output (its
+``predict_proba`` without the redundant first column for two classes, its
+``decision_function``, or its ``predict`` as a class index) side by side, then
+``X`` itself with ``passthrough=True``.
+
+When every member is a linear classifier used through ``decision_function``
+(``X W_jᵀ + b_j``, or a Pipeline of shared fitted preprocessing and such a
+classifier) and the final estimator is linear too, the stack's logits are
+
+    Σ_j (X G_j + h_j) C_jᵀ + X C_pᵀ + c  =  X (Σ_j C_j G_jᵀ + C_p)ᵀ + (Σ_j C_j h_j + c)
+
+where ``G_j, h_j`` are member ``j``'s weights and intercepts put in the stacked
+column layout (a class permutation, or a sign for two classes), ``C_j`` the
+final estimator's coefficients for those columns, ``C_p`` those for the
+passed-through features and ``c`` its intercept: one linear model,
+``merged_estimator_``.
+"""
+
+import copy
+from numbers import Integral
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import TransformerMixin, _fit_context, clone, is_classifier
+from sklearn.ensemble._base import _fit_single_estimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.model_selection import check_cv
+from sklearn.pipeline import Pipeline
+from sklearn.utils import Bunch, _safe_indexing
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils._tags import get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _check_sample_weight,
+    _num_samples,
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+)
+
+from skmerge._members import (
+    _is_drop,
+    _MemberEnsemble,
+    check_labels_known,
+    check_members_agree,
+    fit_members,
+    member_outputs,
+    name_members,
+    out_of_fold_outputs,
+    resolve_method,
+    to_class_columns,
+)
+from skmerge._weight_space import _fitted_difference, _unwrap
+
+# Methods tried, in this order, by stack_method="auto" (as StackingClassifier).
+_STACK_METHODS = ["predict_proba", "decision_function", "predict"]
+
+# Rows of the data given to fit on which a merged model is checked against the
+# stack it replaces (a guard against a member or final estimator that is not
+# what its class says: the composition itself is exact).
+_CHECK_ROWS = 2048
+
+
+def _stack_columns(output, method, member_classes, classes):
+    """A member's raw output as its stacked columns, laid out as
+    :class:`~sklearn.ensemble.StackingClassifier` lays them out.
+
+    ``predict_proba`` and ``decision_function`` columns follow the sorted
+    ``classes`` whatever the member's own class order; two-class probabilities
+    keep only the second column, and a one-column decision function stays one
+    column (the score of ``classes[1]``). ``predict`` becomes the index of the
+    predicted class in ``classes`` (StackingClassifier stacks the labels it
+    encoded as these indices).
+
+    For ``decision_function`` this map is linear in ``output``, so it also
+    puts a member's ``coef_.T`` and ``intercept_`` in the stacked layout.
+    """
+    if method == "predict":
+        index = np.searchsorted(classes, np.asarray(output))
+        return index.reshape(-1, 1).astype(np.float64)
+    output = np.asarray(output)
+    one_column = method == "decision_function" and (
+        output.ndim == 1 or output.shape[1] == 1
+    )
+    if np.array_equal(member_classes, classes):
+        # Already in the order of classes (the usual case): no reordering copy.
+        columns = output.astype(np.float64, copy=False)
+        if one_column:
+            return columns.reshape(-1, 1)
+    else:
+        columns = to_class_columns(output, method, member_classes, classes)
+        if one_column:
+            # to_class_columns made it (0, z) in the member's class order.
+            return columns[:, 1:] - columns[:, :1]
+    if method == "predict_proba" and len(classes) == 2:
+        return columns[:, 1:]
+    return columns
+
+
+def _linear_parts(est):
+    """``(preprocessing steps, last step)`` of a member, FrozenEstimator unwrapped.
+
+    The preprocessing steps are a Pipeline's steps before its last one, without
+    ``"passthrough"`` / ``None`` steps; a bare estimator has none.
+    """
+    est = _unwrap(est)
+    if isinstance(est, Pipeline):
+        pre = [
+            (name, _unwrap(step))
+            for name, step in est.steps[:-1]
+            if step is not None
+            and not (isinstance(step, str) and step == "passthrough")
+        ]
+        return pre, _unwrap(est.steps[-1][1])
+    return [], est
+
+
+def _is_linear(est):
+    # LinearClassifierMixin.decision_function is X @ coef_.T + intercept_, and
+    # its predict / predict_proba (LogisticRegression, SGDClassifier,
+    # RidgeClassifier, LinearSVC, Perceptron, LinearDiscriminantAnalysis...)
+    # are functions of that decision function alone. Other classes that have a
+    # coef_ (SVC(kernel="linear"): one-vs-one votes) need not be linear in X.
+    return isinstance(est, LinearClassifierMixin)
+
+
+def _describe(name, est):
+    return f"member {name!r} ({type(est).__name__})"
+
+
+def _coef_intercept(est):
+    """``coef_`` as a dense float64 ``(n_outputs, n_features)`` array and
+    ``intercept_`` as a ``(n_outputs,)`` array."""
+    coef = est.coef_
+    coef = np.asarray(
+        coef.toarray() if sparse.issparse(coef) else coef, dtype=np.float64
+    )
+    if coef.ndim == 1:
+        coef = coef.reshape(1, -1)
+    intercept = np.asarray(est.intercept_, dtype=np.float64).reshape(-1)
+    return coef, np.array(np.broadcast_to(intercept, (coef.shape[0],)))
+
+
+def _head(X, n_rows):
+    """The first ``n_rows`` rows of ``X`` (all of it when that is all there is,
+    or when ``X`` cannot be sliced)."""
+    if n_rows >= _num_samples(X):
+        return X
+    if sparse.issparse(X):
+        return X.tocsr()[:n_rows]
+    try:
+        return _safe_indexing(X, slice(0, n_rows))
+    except (TypeError, KeyError, IndexError):
+        return X
+
+
+def _precision(outputs):
+    """The largest machine epsilon of the members' floating-point outputs."""
+    return max(
+        (
+            np.finfo(np.asarray(output).dtype).eps
+            for output in outputs
+            if np.issubdtype(np.asarray(output).dtype, np.floating)
+        ),
+        default=np.finfo(np.float64).eps,
+    )
+
+
+def _final_has(attr):
+    """``available_if`` check: the final estimator has ``attr``."""
+
+    def check(self):
+        final = getattr(self, "final_estimator_", None)
+        if final is None:
+            final = (
+                LogisticRegression()
+                if self.final_estimator is None
+                else self.final_estimator
+            )
+        if not hasattr(final, attr):
+            raise AttributeError(
+                f"This {type(self).__name__} has no `{attr}`: its final estimator "
+                f"({type(final).__name__}) does not implement it."
+            )
+        return True
+
+    return check
+
+
+class StackingMerger(TransformerMixin, _MemberEnsemble):
+    """Stacking over fitted classifiers, merged into one model when it is linear.
+
+    A final estimator (a meta-learner) is fitted on the members' outputs. With
+    ``prefit=True`` (the default) the members are already fitted and never
+    refitted or modified: the final estimator learns from their outputs for the
+    held-out ``X, y`` given to :meth:`fit`, and a clone keeps the fitted
+    members, so tuning ``final_estimator__C`` in
+    :class:`~sklearn.model_selection.GridSearchCV` fits no member. With
+    ``prefit=False`` it is :class:`~sklearn.ensemble.StackingClassifier`:
+    out-of-fold outputs from ``cv`` train the final estimator, then clones of
+    the members are fitted on all of ``X``.
+
+    When every member is linear (a classifier with ``coef_`` and
+    ``intercept_``, or a Pipeline of identically fitted preprocessing ending in
+    one) and used through ``decision_function``, and the final estimator is
+    linear, the whole stack is one linear model: ``merge`` composes it into
+    ``merged_estimator_``, whose predictions equal the stack's (to float
+    rounding) at the cost of one model.
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator) tuples or list of estimators
+        The members: fitted classifiers with ``prefit=True``, classifiers to
+        fit otherwise. A plain list is named after the members' classes
+        (``logisticregression-1``, ...). A member can be set to ``"drop"``
+        with :meth:`set_params`.
+
+    final_estimator : classifier, default=None
+        The meta-learner fitted on the stacked outputs; a clone of it is
+        fitted. ``None`` means :class:`~sklearn.linear_model.LogisticRegression`.
+
+    stack_method : {"auto", "predict_proba", "decision_function", "predict"}, \
+            default="auto"
+        The member output that is stacked: with ``"auto"``, for each member,
+        ``predict_proba`` if it has one, else ``decision_function``, else
+        ``predict``. With two classes, probabilities keep only the second
+        class's column. ``predict`` stacks the index of the predicted class
+        in ``classes_``, as StackingClassifier does.
+
+    passthrough : bool, default=False
+        Whether the final estimator also gets the features of ``X`` (which
+        must then be numeric, dense or sparse), after the members' outputs.
+
+    merge : "auto" or bool, default="auto"
+        Whether to compose a linear stack into ``merged_estimator_`` and
+        predict through it. ``"auto"`` merges when the composition is exact;
+        ``True`` requires it and raises a ValueError naming what prevents it
+        (before any member is used); ``False`` never merges.
+
+    prefit : bool, default=True
+        Whether the members are already fitted. See above.
+
+    cv : int, cross-validation generator or iterable, default=5
+        The splits giving the out-of-fold outputs when ``prefit=False``
+        (ignored otherwise), as in :func:`~sklearn.model_selection.check_cv`:
+        an int is a :class:`~sklearn.model_selection.StratifiedKFold`. A
+        shuffling splitter without a ``random_state`` gets one, so that every
+        member sees the same splits.
+
+    n_jobs : int, default=None
+        Number of jobs for the members' predictions and, with
+        ``prefit=False``, their fits. ``None`` means 1 unless in a
+        :func:`joblib.parallel_backend` context.
+
+    verbose : int, default=0
+        Verbosity of the members' fits.
+
+    Attributes
+    ----------
+    estimators_ : list of estimators
+        The members used, without the dropped ones: the user's fitted objects
+        themselves with ``prefit=True``, fitted clones otherwise.
+
+    named_estimators_ : :class:`~sklearn.utils.Bunch`
+        The members by name (``"drop"`` for dropped ones).
+
+    final_estimator_ : classifier
+        The final estimator fitted on the stacked outputs.
+
+    merged_estimator_ : classifier or None
+        The stack composed into one fitted classifier of the final estimator's
+        class (inside the members' shared preprocessing Pipeline when they
+        are Pipelines), used by ``predict``, ``predict_proba`` and
+        ``decision_function``; ``None`` when the stack is not merged.
+
+    classes_ : ndarray of shape (n_classes,)
+        The class labels of the data given to fit, sorted.
+
+    stack_method_ : list of str
+        The method used for each member.
+
+    n_features_in_ : int
+        Number of features seen by the members. Only defined if the members
+        record it.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen by the members. Only defined if the members
+        record them.
+
+    See Also
+    --------
+    sklearn.ensemble.StackingClassifier : Stacking with members fitted inside.
+
+    Notes
+    -----
+    With ``prefit=True``, fit on data the members were not trained on: the
+    final estimator learns how far to trust each member from their outputs on
+    it.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.svm import LinearSVC
+    >>> from skmerge._stacking import StackingMerger
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X_train, X_held, y_train, y_held = train_test_split(
+    ...     X, y, stratify=y, random_state=0)
+    >>> forest = RandomForestClassifier(n_estimators=20, random_state=0)
+    >>> members = [
+    ...     LogisticRegression(max_iter=1000).fit(X_train, y_train),
+    ...     forest.fit(X_train, y_train),
+    ... ]
+    >>> stack = StackingMerger(members).fit(X_held, y_held)
+    >>> stack.stack_method_
+    ['predict_proba', 'predict_proba']
+    >>> print(stack.merged_estimator_)
+    None
+    >>> print(stack.transform(X_held[:2]).round(2))
+    [[0.97 0.03 0.   1.   0.   0.  ]
+     [0.97 0.03 0.   1.   0.   0.  ]]
+    >>> stack.get_feature_names_out()[:3]
+    array(['stackingmerger_logisticregression0',
+           'stackingmerger_logisticregression1',
+           'stackingmerger_logisticregression2'], dtype=object)
+
+    Linear members stacked through their decision functions collapse into one
+    logistic regression:
+
+    >>> linear = [
+    ...     LogisticRegression(C=0.1, max_iter=1000).fit(X_train, y_train),
+    ...     LinearSVC().fit(X_train, y_train),
+    ... ]
+    >>> merged = StackingMerger(linear, stack_method="decision_function")
+    >>> merged = merged.fit(X_held, y_held)
+    >>> merged.merged_estimator_
+    LogisticRegression()
+    >>> merged.merged_estimator_.coef_.shape
+    (3, 4)
+    >>> unmerged = StackingMerger(linear, stack_method="decision_function", merge=False)
+    >>> unmerged = unmerged.fit(X_held, y_held)
+    >>> diff = merged.predict_proba(X) - unmerged.predict_proba(X)
+    >>> bool(abs(diff).max() < 1e-8)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "estimators": [list],
+        "final_estimator": [None, HasMethods("fit")],
+        "stack_method": [StrOptions(set(_STACK_METHODS) | {"auto"})],
+        "passthrough": ["boolean"],
+        "merge": [StrOptions({"auto"}), "boolean"],
+        "prefit": ["boolean"],
+        "cv": ["cv_object"],
+        "n_jobs": [None, Integral],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        estimators,
+        final_estimator=None,
+        *,
+        stack_method="auto",
+        passthrough=False,
+        merge="auto",
+        prefit=True,
+        cv=5,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.estimators = estimators
+        self.final_estimator = final_estimator
+        self.stack_method = stack_method
+        self.passthrough = passthrough
+        self.merge = merge
+        self.prefit = prefit
+        self.cv = cv
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    # Fit -------------------------------------------------------------------
+
+    @_fit_context(
+        # members and the final estimator are validated when they are fitted
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, **fit_params):
+        """Fit the final estimator on the members' outputs.
+
+        With ``prefit=True`` the members are used as they are; with
+        ``prefit=False`` their out-of-fold outputs from ``cv`` train the final
+        estimator, then clones of them are fitted on all of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The data, passed to the members unchanged (held-out data with
+            ``prefit=True``).
+
+        y : array-like of shape (n_samples,)
+            Target labels: binary or multiclass.
+
+        **fit_params : dict
+            ``sample_weight``: weights for the final estimator's fit (and the
+            members' fits with ``prefit=False``). With metadata routing
+            enabled (``sklearn.set_config(enable_metadata_routing=True)``),
+            any metadata, routed to the final estimator's ``fit`` and, with
+            ``prefit=False``, the members' ``fit`` as they request it.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        _raise_for_params(fit_params, self, "fit", allow=["sample_weight"])
+
+        # Everything is checked before any member is predicted or fitted.
+        named = self._named_members()
+        final = (
+            LogisticRegression()
+            if self.final_estimator is None
+            else clone(self.final_estimator)
+        )
+        if not is_classifier(final):
+            raise ValueError(
+                f"`final_estimator` must be a classifier; got {type(final).__name__}."
+            )
+        y = self._check_y(X, y)
+        X_features = self._check_passthrough(X) if self.passthrough else None
+        if fit_params.get("sample_weight") is not None:
+            fit_params["sample_weight"] = _check_sample_weight(
+                fit_params["sample_weight"], X
+            )
+        if self.prefit:
+            member_classes, n_features, names_in = check_members_agree(named)
+            check_labels_known(y, member_classes, what="data given to fit")
+        else:
+            member_classes = np.unique(y)
+            check_labels_known(y, member_classes, what="training data")
+        methods = [
+            resolve_method(name, est, self.stack_method, _STACK_METHODS)
+            for name, est in named
+        ]
+        merge = "auto" if isinstance(self.merge, str) else bool(self.merge)
+        blocker = (
+            None
+            if merge is False
+            else self._merge_blocker(named, methods, final, fitted=self.prefit)
+        )
+        if merge is True and blocker is not None:
+            raise ValueError(
+                "merge=True needs a stack that is one linear model (linear members "
+                "used through decision_function, sharing any preprocessing, and a "
+                f"linear final estimator), but {blocker}."
+            )
+        member_params, final_params = self._route_fit_params(named, fit_params)
+
+        # The members' outputs, computed once.
+        if self.prefit:
+            estimators = [est for _, est in named]
+            outputs = member_outputs(estimators, X, methods, n_jobs=self.n_jobs)
+            output_classes = [est.classes_ for est in estimators]
+        else:
+            outputs = out_of_fold_outputs(
+                named,
+                X,
+                y,
+                methods,
+                cv=self._check_cv(y),
+                fit_params=member_params,
+                n_jobs=self.n_jobs,
+                verbose=self.verbose,
+            )
+            output_classes = [member_classes] * len(named)
+            estimators = fit_members(
+                named,
+                X,
+                y,
+                fit_params=member_params,
+                n_jobs=self.n_jobs,
+                verbose=self.verbose,
+            )
+            named = [
+                (name, est) for (name, _), est in zip(named, estimators, strict=True)
+            ]
+            member_classes, n_features, names_in = check_members_agree(named)
+        columns = [
+            _stack_columns(output, method, classes, member_classes)
+            for output, method, classes in zip(
+                outputs, methods, output_classes, strict=True
+            )
+        ]
+        X_meta = self._concatenate(columns, X_features)
+        _fit_single_estimator(final, X_meta, y, final_params)
+
+        merged = None
+        if merge is not False and blocker is None:
+            merged, why_not = self._merge(
+                named,
+                methods,
+                member_classes,
+                final,
+                X,
+                X_meta,
+                [column.shape[1] for column in columns],
+                _precision(outputs),
+            )
+            if merged is None and merge is True:
+                raise ValueError(f"merge=True, but {why_not}.")
+
+        # Fitted attributes, set only now that nothing can fail.
+        self.estimators_ = estimators
+        fitted = dict(named)
+        self.named_estimators_ = Bunch(
+            **{
+                name: fitted.get(name, "drop")
+                for name, _ in name_members(self.estimators)
+            }
+        )
+        self.final_estimator_ = final
+        self.stack_method_ = methods
+        self.classes_ = np.unique(y)
+        self._member_classes = member_classes
+        self._n_feature_outs = [column.shape[1] for column in columns]
+        for attr, value in (
+            ("n_features_in_", n_features),
+            ("feature_names_in_", names_in),
+        ):
+            if value is not None:
+                setattr(self, attr, value)
+            elif attr in self.__dict__:
+                delattr(self, attr)
+        self.merged_estimator_ = merged
+        return self
+
+    def _check_y(self, X, y):
+        check_classification_targets(y)
+        # Multilabel and multioutput targets have 2-D y: column_or_1d rejects
+        # them ("y should be a 1d array, got an array of shape ...").
+        y = column_or_1d(y, warn=True)
+        try:
+            n_samples = _num_samples(X)
+        except TypeError:
+            return y
+        if n_samples != y.shape[0]:
+            raise ValueError(
+                "X and y must have the same number of samples; got "
+                f"{n_samples} samples in X and {y.shape[0]} labels in y."
+            )
+        return y
+
+    def _check_passthrough(self, X):
+        # passthrough=True hands X to the final estimator: it must be numeric.
+        return check_array(
+            X,
+            accept_sparse=True,
+            dtype="numeric",
+            ensure_all_finite=False,
+            input_name="X",
+        )
+
+    def _check_cv(self, y):
+        cv = check_cv(self.cv, y, classifier=True)
+        if getattr(cv, "random_state", 0) is None:
+            # A shuffling splitter without a seed would give each member other
+            # splits; a fixed seed (on a copy: the user's splitter is left
+            # alone) gives all of them the same ones, as StackingClassifier
+            # ensures.
+            cv = copy.deepcopy(cv)
+            cv.random_state = int(
+                np.random.default_rng().integers(np.iinfo(np.int32).max)
+            )
+        return cv
+
+    def _route_fit_params(self, named, fit_params):
+        """``(member fit params, final estimator fit params)``."""
+        if _routing_enabled():
+            routed = process_routing(self, "fit", **fit_params)
+            members = (
+                {} if self.prefit else {name: routed[name].fit for name, _ in named}
+            )
+            return members, routed.final_estimator_.fit
+        sample_weight = fit_params.get("sample_weight")
+        params = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return params, params
+
+    def _concatenate(self, columns, X_features):
+        X_meta = np.hstack(columns)
+        if X_features is None:
+            return X_meta
+        if sparse.issparse(X_features):
+            return sparse.hstack([X_meta, X_features], format=X_features.format)
+        return np.hstack([X_meta, X_features])
+
+    # Merging ---------------------------------------------------------------
+
+    def _merge_blocker(self, named, methods, final, *, fitted):
+        """Why the stack is not one linear model (a clause naming what
+        prevents it), or None. ``fitted``: whether the members are fitted, so
+        that their preprocessing can be compared."""
+        ref_name, ref_pre = None, None
+        for (name, est), method in zip(named, methods, strict=True):
+            pre, last = _linear_parts(est)
+            if not _is_linear(last):
+                return (
+                    f"{_describe(name, est)} is not a linear classifier (one with "
+                    "coef_ and intercept_, such as LogisticRegression, LinearSVC "
+                    "or RidgeClassifier, or a Pipeline ending in one)"
+                )
+            if method != "decision_function":
+                return (
+                    f"{_describe(name, est)} is used through {method}, which is "
+                    "not linear in X; pass stack_method='decision_function'"
+                )
+            if ref_pre is None:
+                ref_name, ref_pre = name, pre
+                continue
+            difference = self._preprocessing_difference(ref_pre, pre, fitted)
+            if difference is not None:
+                return (
+                    f"members {ref_name!r} and {name!r} do not share their "
+                    f"preprocessing ({difference}): fit the steps before the "
+                    "linear one once and share them"
+                )
+        if self.passthrough and ref_pre:
+            return (
+                "passthrough=True appends the raw features of X while the members' "
+                "linear steps see preprocessed features (Pipeline steps "
+                f"{[step_name for step_name, _ in ref_pre]}); pass "
+                "passthrough=False"
+            )
+        if not _is_linear(final):
+            return (
+                f"the final estimator ({type(final).__name__}) is not a linear "
+                "classifier with coef_ and intercept_, such as LogisticRegression"
+            )
+        return None
+
+    @staticmethod
+    def _preprocessing_difference(ref_pre, pre, fitted):
+        if len(pre) != len(ref_pre):
+            return f"{len(ref_pre)} vs {len(pre)} preprocessing steps"
+        for (ref_step_name, ref_step), (step_name, step) in zip(
+            ref_pre, pre, strict=True
+        ):
+            if type(ref_step) is not type(step):
+                return (
+                    f"step {ref_step_name!r} is a {type(ref_step).__name__}, step "
+                    f"{step_name!r} a {type(step).__name__}"
+                )
+            if fitted:
+                difference = _fitted_difference(ref_step, step)
+                if difference is not None:
+                    return (
+                        f"steps {ref_step_name!r} and {step_name!r} are fitted "
+                        f"differently: {difference}"
+                    )
+        return None
+
+    def _merge(self, named, methods, classes, final, X, X_meta, widths, eps):
+        """``(merged estimator, None)``, or ``(None, why not)``.
+
+        ``eps``: the machine epsilon of the members' outputs, which bounds how
+        closely the stack computes what the composed model computes."""
+        if not self.prefit:
+            # Refitted members: their preprocessing can be compared only now.
+            blocker = self._merge_blocker(named, methods, final, fitted=True)
+            if blocker is not None:
+                return None, blocker
+        parts = [_linear_parts(est) for _, est in named]
+        C, c = _coef_intercept(final)
+        blocks = np.split(C, np.cumsum(widths), axis=1)
+        coef = blocks[-1] if self.passthrough else 0.0
+        intercept = c
+        for (_, last), block in zip(parts, blocks[:-1], strict=True):
+            W, b = _coef_intercept(last)
+            G = _stack_columns(W.T, "decision_function", last.classes_, classes)
+            h = _stack_columns(
+                b.reshape(1, -1), "decision_function", last.classes_, classes
+            )
+            coef = coef + block @ G.T
+            intercept = intercept + block @ h[0]
+
+        linear = copy.deepcopy(final)
+        linear.coef_ = coef.reshape(-1) if np.ndim(final.coef_) == 1 else coef
+        if np.ndim(final.intercept_) == 0 and intercept.size == 1:
+            intercept = intercept[0]  # RidgeClassifier's binary intercept_
+        linear.intercept_ = intercept
+        linear.n_features_in_ = coef.shape[1]
+        first_last = parts[0][1]
+        if hasattr(first_last, "feature_names_in_"):
+            linear.feature_names_in_ = first_last.feature_names_in_
+        elif "feature_names_in_" in linear.__dict__:
+            del linear.feature_names_in_
+        pre, _ = parts[0]
+        if pre:
+            pipeline = _unwrap(named[0][1])
+            merged = copy.copy(pipeline)
+            merged.steps = list(pipeline.steps[:-1]) + [(pipeline.steps[-1][0], linear)]
+        else:
+            merged = linear
+
+        # Guard: the composed model must reproduce the stack it replaces.
+        n_rows = min(_num_samples(X_meta), _CHECK_ROWS)
+        head = _head(X, n_rows)
+        if self.prefit:
+            stacked = final.decision_function(_head(X_meta, n_rows))
+        else:
+            outputs = member_outputs([est for _, est in named], head, methods)
+            columns = [
+                _stack_columns(output, method, est.classes_, classes)
+                for output, method, (_, est) in zip(
+                    outputs, methods, named, strict=True
+                )
+            ]
+            X_head = self._check_passthrough(head) if self.passthrough else None
+            stacked = final.decision_function(self._concatenate(columns, X_head))
+        composed = merged.decision_function(head)
+        # Rounding differences are of order eps; a non-linearity is not.
+        scale = max(1.0, float(np.max(np.abs(stacked), initial=0.0)))
+        if not np.allclose(composed, stacked, rtol=0, atol=np.sqrt(eps) * scale):
+            return None, (
+                "the composed linear model does not reproduce the stack's "
+                "decision function on the data given to fit (max abs difference "
+                f"{np.max(np.abs(composed - stacked)):.3g}): a member or the final "
+                "estimator is not exactly linear in its coef_ and intercept_"
+            )
+        return merged, None
+
+    # Prediction ------------------------------------------------------------
+
+    def _stack(self, X):
+        outputs = member_outputs(
+            self.estimators_, X, self.stack_method_, n_jobs=self.n_jobs
+        )
+        columns = [
+            _stack_columns(output, method, est.classes_, self._member_classes)
+            for output, method, est in zip(
+                outputs, self.stack_method_, self.estimators_, strict=True
+            )
+        ]
+        X_features = self._check_passthrough(X) if self.passthrough else None
+        return self._concatenate(columns, X_features)
+
+    def _predictor(self, X):
+        """The fitted model that predicts, and the input it takes."""
+        if self.merged_estimator_ is not None:
+            return self.merged_estimator_, X
+        return self.final_estimator_, self._stack(X)
+
+    def transform(self, X):
+        """The stacked features: the members' outputs side by side (then ``X``
+        with ``passthrough=True``), as the final estimator sees them.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        X_stacked : {ndarray, sparse matrix} of shape (n_samples, n_stacked_features)
+            The stacked features (sparse only with ``passthrough=True`` and a
+            sparse ``X``).
+        """
+        check_is_fitted(self)
+        return self._stack(X)
+
+    @available_if(_final_has("predict"))
+    def predict(self, X):
+        """Predict class labels for X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The predicted classes.
+        """
+        check_is_fitted(self)
+        model, Z = self._predictor(X)
+        return model.predict(Z)
+
+    @available_if(_final_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities for X, from the final estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            The class probabilities, in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        model, Z = self._predictor(X)
+        return model.predict_proba(Z)
+
+    @available_if(_final_has("decision_function"))
+    def decision_function(self, X):
+        """The final estimator's decision function for X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The decision function; one column (the score of ``classes_[1]``)
+            for two classes.
+        """
+        check_is_fitted(self)
+        model, Z = self._predictor(X)
+        return model.decision_function(Z)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the stacked features returned by :meth:`transform`.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names, used only with ``passthrough=True``; as in
+            :meth:`sklearn.ensemble.StackingClassifier.get_feature_names_out`.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``stackingmerger_<member><column>`` (no column number for a
+            member with one column), then the input features with
+            ``passthrough=True``.
+        """
+        check_is_fitted(self)
+        input_features = _check_feature_names_in(
+            self, input_features, generate_names=self.passthrough
+        )
+        prefix = type(self).__name__.lower()
+        names = [
+            name for name, est in self.named_estimators_.items() if not _is_drop(est)
+        ]
+        out = []
+        for name, width in zip(names, self._n_feature_outs, strict=True):
+            if width == 1:
+                out.append(f"{prefix}_{name}")
+            else:
+                out.extend(f"{prefix}_{name}{i}" for i in range(width))
+        if self.passthrough:
+            return np.concatenate([np.asarray(out, dtype=object), input_features])
+        return np.asarray(out, dtype=object)
+
+    # Parameters, tags and routing ----------------------------------------------
+
+    def get_params(self, deep=True):
+        """Get parameters of this estimator and, with ``deep``, of its members
+        and final estimator.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            If True, also return the members' parameters as
+            ``<member name>__<parameter>`` and the final estimator's as
+            ``final_estimator__<parameter>``.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        out = super().get_params(deep=deep)
+        if deep and hasattr(self.final_estimator, "get_params"):
+            # _MemberEnsemble.get_params goes deep into the members only.
+            for key, value in self.final_estimator.get_params(deep=True).items():
+                out[f"final_estimator__{key}"] = value
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.passthrough:
+            # X reaches the final estimator too, as numbers.
+            final = (
+                LogisticRegression()
+                if self.final_estimator is None
+                else self.final_estimator
+            )
+            final_tags = get_tags(final).input_tags
+            tags.input_tags.string = False
+            tags.input_tags.allow_nan = (
+                tags.input_tags.allow_nan and final_tags.allow_nan
+            )
+            tags.input_tags.sparse = tags.input_tags.sparse and final_tags.sparse
+        return tags
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        ``fit`` metadata goes to the final estimator's ``fit`` and, with
+        ``prefit=False``, to each member's ``fit``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter`
+            encapsulating routing information.
+        """
+        if self.prefit:
+            router = MetadataRouter(owner=self)
+        else:
+            router = super().get_metadata_routing()
+        final = getattr(self, "final_estimator_", None)
+        if final is None:
+            final = (
+                LogisticRegression()
+                if self.final_estimator is None
+                else self.final_estimator
+            )
+        router.add(
+            final_estimator_=final,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+        return router

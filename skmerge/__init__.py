@@ -1,12 +1,22 @@
 # Authors: The skmerge developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Merge fitted scikit-learn classifiers into one better, calibrated predictor."""
+"""Merge fitted scikit-learn classifiers into one better, calibrated predictor.
 
+- :class:`StackingMerger`: a meta-learner over members' outputs, prefit or
+  cross-validated, merged into one linear model when that is exact.
+- :class:`TemperatureCalibratedClassifier` and :func:`fit_temperature`:
+  exact, fast temperature scaling.
+- :mod:`skmerge.metrics` and :mod:`skmerge.plotting`: calibration metrics and
+  a multiclass reliability diagram.
+"""
+
+from skmerge._stacking import StackingMerger
 from skmerge._temperature import TemperatureCalibratedClassifier, fit_temperature
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "StackingMerger",
     "TemperatureCalibratedClassifier",
     "fit_temperature",
     "__version__",

@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Merge fitted scikit-learn classifiers into one better, calibrated predictor.
 
+- :class:`SoupClassifier`: model soups over fitted members (probability,
+  logit, vote or weight-space averaging) with uniform, greedy, ensemble
+  selection and optimised recipes.
 - :class:`StackingMerger`: a meta-learner over members' outputs, prefit or
   cross-validated, merged into one linear model when that is exact.
 - :class:`TemperatureCalibratedClassifier` and :func:`fit_temperature`:
@@ -10,12 +13,14 @@
   a multiclass reliability diagram.
 """
 
+from skmerge._soup import SoupClassifier
 from skmerge._stacking import StackingMerger
 from skmerge._temperature import TemperatureCalibratedClassifier, fit_temperature
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "SoupClassifier",
     "StackingMerger",
     "TemperatureCalibratedClassifier",
     "fit_temperature",

@@ -1,0 +1,1108 @@
+# Authors: The skmerge developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""SoupClassifier: probability soups, weight-space soups and their recipes."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import TransformerMixin, _fit_context, clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.utils import Bunch, _safe_indexing
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._repr_html.estimator import _VisualBlock
+from sklearn.utils.metadata_routing import _routing_enabled, process_routing
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _check_method_params,
+    _check_sample_weight,
+    _num_samples,
+    check_is_fitted,
+    column_or_1d,
+    indexable,
+)
+
+from skmerge._combine import (
+    SCORINGS,
+    ModelSoups,
+    OutputSoups,
+    Scorer,
+    ensemble_selection_recipe,
+    greedy_recipe,
+    log_softmax,
+    member_proba,
+    optimized_recipe,
+    pool,
+    proba_to_logits,
+    softmax,
+    to_pool_space,
+    uniform_recipe,
+)
+from skmerge._members import (
+    CHUNK_SIZE,
+    _is_drop,
+    _MemberEnsemble,
+    _per_member,
+    _predict_chunked,
+    check_labels_known,
+    check_members_agree,
+    fit_members,
+    member_outputs,
+    name_members,
+    out_of_fold_outputs,
+    resolve_method,
+    to_class_columns,
+)
+from skmerge._temperature import fit_temperature
+from skmerge._weight_space import (
+    _linear_proba_from_decision,
+    align_mlps,
+    average_estimators,
+    weight_space_family,
+)
+
+_USE_PROBA = 'Use combine="proba" to average their predicted probabilities instead.'
+
+
+def _unwrap(est):
+    """The estimator inside (nested) FrozenEstimator wrappers."""
+    while isinstance(est, FrozenEstimator):
+        est = est.estimator
+    return est
+
+
+def _final_step(est):
+    est = _unwrap(est)
+    return _unwrap(est.steps[-1][1]) if isinstance(est, Pipeline) else est
+
+
+class SoupClassifier(TransformerMixin, _MemberEnsemble):
+    """Merge fitted classifiers into one soup: pooled predictions or one model.
+
+    A *soup* combines its members' predictions with weights (``combine``) that
+    a *recipe* chooses on held-out data. With ``prefit=True`` (the default)
+    the members are already fitted and are never refitted or modified: the
+    ``X, y`` given to :meth:`fit` are held-out data for the recipe and the
+    temperature. A prefit soup survives :func:`~sklearn.base.clone` with the
+    same fitted members, so ``GridSearchCV(SoupClassifier(models),
+    {"recipe": [...], "combine": [...]})`` never refits a member.
+
+    Members' outputs on the held-out data are computed once per fit; every
+    recipe step reuses them (running sums, see
+    :class:`~skmerge._combine.OutputSoups`).
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator) tuples or list of estimators
+        The members. A plain list is named after the classes
+        (``logisticregression-1``, ...). A member can be set to ``"drop"``
+        with :meth:`set_params`.
+
+    combine : {"proba", "logit", "vote", "params"}, default="proba"
+        How members are pooled:
+
+        - ``"proba"``: weighted arithmetic mean of ``predict_proba``;
+        - ``"logit"``: weighted mean of log-probabilities (clipped at 1e-12),
+          or of decision functions for members without ``predict_proba``
+          (a binary 1-D decision function ``z`` meaning the logits
+          ``(0, z)``), then softmax: the weighted geometric mean;
+        - ``"vote"``: weighted hard vote of ``predict``; probabilities are the
+          weighted vote shares, ties go to the first class in sorted order;
+        - ``"params"``: weight-space soup. Members of one family (linear
+          classifiers with ``coef_``/``intercept_``, ``MLPClassifier``, or
+          Pipelines whose non-final steps are fitted identically) are
+          averaged parameter by parameter into one fitted estimator,
+          ``merged_estimator_``, which makes every prediction (one member's
+          cost). Other members are an error suggesting ``"proba"``.
+
+    recipe : {"uniform", "greedy", "ensemble_selection", "optimized"}, \
+            default="uniform"
+        How weights are chosen on the held-out data:
+
+        - ``"uniform"``: all members, with ``weights`` (default equal);
+        - ``"greedy"``: greedy soup (Wortsman et al. 2022): members sorted by
+          their held-out score, best first; start from the best, try each
+          other member once and keep it only if the soup's score strictly
+          improves; chosen members get equal weights. Never worse than the
+          best member on the held-out data;
+        - ``"ensemble_selection"``: Caruana et al. (2004): ``n_iter`` forward
+          steps with replacement from an empty soup, each adding the member
+          that scores best (ties: the first member); weights are
+          counts / ``n_iter``;
+        - ``"optimized"``: weights on the simplex minimising the held-out log
+          loss of the soup (SLSQP from uniform weights, analytic gradients
+          for proba, vote, logit and linear-params soups), never worse than
+          uniform weights.
+
+        For ``combine="params"`` the recipes score merged candidates (for
+        linear members, exactly, from their cached decision functions).
+
+    weights : array-like of shape (n_estimators,), default=None
+        Weights of ``recipe="uniform"`` (one per entry of ``estimators``,
+        non-negative, not all zero; normalised). Ignored, with a warning, by
+        the other recipes. ``None`` means equal weights.
+
+    scoring : {"neg_log_loss", "accuracy", "roc_auc_ovr", "neg_brier_score"} \
+            or callable, default="neg_log_loss"
+        Held-out score (higher is better) of ``member_scores_`` and of the
+        greedy and ensemble-selection steps. A callable is called as
+        ``scoring(y_true, proba)`` with the original labels and probabilities
+        in the order of ``classes_`` (and ``sample_weight=`` when it takes it
+        and weights were given). ``"optimized"`` always minimises the log
+        loss.
+
+    temperature : "auto", float > 0 or None, default=None
+        Temperature scaling after pooling: probabilities become
+        ``softmax(log p / T)``. ``None`` means ``T = 1``; ``"auto"`` fits
+        ``T`` on the same held-out data with
+        :func:`~skmerge.fit_temperature` (pool, then calibrate). Predictions
+        never change, only probabilities.
+
+    prefit : bool, default=True
+        If True, members are fitted; ``fit`` uses them as they are. If False,
+        out-of-fold outputs from ``cv`` choose the weights and temperature,
+        then clones of the members are fitted on all the data given to
+        :meth:`fit` (in parallel with ``n_jobs``).
+
+    cv : int, cross-validation generator or iterable, default=5
+        Splits used when ``prefit=False``. An int is the number of folds of a
+        shuffled ``StratifiedKFold`` seeded by ``random_state``; all members
+        see the same folds.
+
+    align : {"permutation"} or None, default=None
+        Only with ``combine="params"`` over ``MLPClassifier`` members:
+        ``"permutation"`` permutes each member's hidden units to match the
+        first member's before averaging (weight matching, Ainsworth et al.
+        2023). A permuted network computes the same function.
+
+    n_iter : int >= 1, default=25
+        Steps of ``recipe="ensemble_selection"``.
+
+    n_jobs : int, default=None
+        Jobs for the members' predictions and, with ``prefit=False``, fits.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffled folds of an integer ``cv`` (``prefit=False``).
+        The recipes themselves are deterministic.
+
+    verbose : int, default=0
+        Print fitting progress and the recipe's steps when > 0.
+
+    Attributes
+    ----------
+    estimators_ : list of classifiers
+        The members used, not dropped: the given objects themselves when
+        ``prefit=True``, fitted clones otherwise.
+
+    named_estimators_ : :class:`~sklearn.utils.Bunch`
+        Members by name (a dropped one as ``"drop"``).
+
+    classes_ : ndarray of shape (n_classes,)
+        The sorted class labels.
+
+    weights_ : ndarray of shape (n_members,)
+        One weight per member of ``estimators_``, summing to 1; zero for a
+        member the recipe left out.
+
+    member_scores_ : ndarray of shape (n_members,)
+        Each member's held-out ``scoring`` (higher is better, so
+        ``neg_log_loss`` is minus the log loss). Out-of-fold scores when
+        ``prefit=False``.
+
+    selection_path_ : list of (str, float)
+        The soup built step by step: ``(member name, held-out score of the
+        soup after the step)``. ``"uniform"``: members in order (zero weights
+        skipped), each step the soup of the members so far with their
+        weights; ``"greedy"``: the accepted members; ``"ensemble_selection"``:
+        the member added at each of the ``n_iter`` steps (with repeats);
+        ``"optimized"``: members by decreasing weight. The last score is the
+        soup's held-out ``scoring`` before temperature scaling.
+
+    temperature_ : float
+        The temperature used (1.0 when ``temperature=None``).
+
+    merged_estimator_ : estimator
+        With ``combine="params"``: the single fitted estimator making the
+        predictions. Absent otherwise.
+
+    n_features_in_ : int
+        Number of features the members expect (when they record it).
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names the members saw (when they record them).
+
+    See Also
+    --------
+    sklearn.ensemble.VotingClassifier : Soft or hard voting of classifiers it
+        fits itself, with fixed weights.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> from skmerge._soup import SoupClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X_train, X_val, y_train, y_val = train_test_split(
+    ...     X, y, stratify=y, random_state=0)
+    >>> members = [
+    ...     LogisticRegression(max_iter=5000).fit(X_train, y_train),
+    ...     GaussianNB().fit(X_train, y_train),
+    ...     KNeighborsClassifier(10).fit(X_train, y_train),
+    ... ]
+    >>> soup = SoupClassifier(members, recipe="greedy").fit(X_val, y_val)
+    >>> soup.member_scores_.round(3)
+    array([-0.121, -0.061, -0.069])
+    >>> soup.weights_.round(2)
+    array([0. , 0.5, 0.5])
+    >>> [(name, round(score, 3)) for name, score in soup.selection_path_]
+    [('gaussiannb', -0.061), ('kneighborsclassifier', -0.059)]
+    >>> soup.set_params(recipe="ensemble_selection").fit(X_val, y_val).weights_
+    array([0.  , 0.72, 0.28])
+    >>> soup.predict_proba(X_val[[24, 11]]).round(2)
+    array([[0.  , 0.59, 0.41],
+           [0.  , 0.13, 0.87]])
+    >>> soup.contributions(X_val[[24, 11]]).round(2)
+    array([[0.  , 0.9 , 0.1 ],
+           [0.  , 0.81, 0.19]])
+
+    A weight-space soup is one model:
+
+    >>> linear = [
+    ...     LogisticRegression(C=C, max_iter=5000).fit(X_train, y_train)
+    ...     for C in (0.1, 1.0, 10.0)
+    ... ]
+    >>> merged = SoupClassifier(linear, combine="params").fit(X_val, y_val)
+    >>> type(merged.merged_estimator_).__name__
+    'LogisticRegression'
+    >>> round(merged.score(X_val, y_val), 2)
+    1.0
+    """
+
+    _parameter_constraints: dict = {
+        "estimators": [list],
+        "combine": [StrOptions({"proba", "logit", "vote", "params"})],
+        "recipe": [
+            StrOptions({"uniform", "greedy", "ensemble_selection", "optimized"})
+        ],
+        "weights": ["array-like", None],
+        "scoring": [StrOptions(set(SCORINGS)), callable],
+        "temperature": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, None, closed="neither"),
+            None,
+        ],
+        "prefit": ["boolean"],
+        "cv": ["cv_object"],
+        "align": [StrOptions({"permutation"}), None],
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        estimators,
+        *,
+        combine="proba",
+        recipe="uniform",
+        weights=None,
+        scoring="neg_log_loss",
+        temperature=None,
+        prefit=True,
+        cv=5,
+        align=None,
+        n_iter=25,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(estimators=estimators)
+        self.combine = combine
+        self.recipe = recipe
+        self.weights = weights
+        self.scoring = scoring
+        self.temperature = temperature
+        self.prefit = prefit
+        self.cv = cv
+        self.align = align
+        self.n_iter = n_iter
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # Checks (before any member is predicted or fitted) -----------------------
+
+    def _check_weights(self, keep):
+        """User weights of the kept (not dropped) members, or None."""
+        if self.weights is None:
+            return None
+        try:
+            weights = np.asarray(self.weights, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"`weights` must be numbers, one per estimator; got {self.weights!r}."
+            ) from exc
+        n_estimators = len(self.estimators)
+        if weights.ndim != 1 or weights.shape[0] != n_estimators:
+            raise ValueError(
+                "Number of `estimators` and weights must be equal; got "
+                f"{weights.size} weights, {n_estimators} estimators."
+            )
+        if np.isnan(weights).any():
+            raise ValueError(f"`weights` must not contain NaN; got {weights.tolist()}.")
+        if not np.isfinite(weights).all():
+            raise ValueError(f"`weights` must be finite; got {weights.tolist()}.")
+        if (weights < 0).any():
+            raise ValueError(f"`weights` must be non-negative; got {weights.tolist()}.")
+        weights = weights[keep]
+        if not (weights > 0).any():
+            raise ValueError(
+                "At least one member must have a positive weight; got weights "
+                f"{np.asarray(self.weights, dtype=float).tolist()}"
+                + (" (dropped members excluded)." if len(keep) < n_estimators else ".")
+            )
+        return weights
+
+    def _check_y(self, X, y):
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y")
+        if y_type not in ("binary", "multiclass"):
+            raise ValueError(
+                "SoupClassifier supports binary or multiclass targets only; got "
+                f"a {y_type} target."
+            )
+        try:
+            n = _num_samples(X)
+        except TypeError:
+            n = None
+        if n is not None and y.shape[0] != n:
+            raise ValueError(
+                "`y` must hold one label per sample of X; got "
+                f"{y.shape[0]} labels for {n} samples."
+            )
+        return y
+
+    def _params_kind(self, named):
+        """For combine="params": "linear" when candidates can be scored from
+        cached decision functions, "model" when they must be merged (MLPs).
+        Raises before any work when members cannot be averaged."""
+        names = [name for name, _ in named]
+        members = [est for _, est in named]
+        if self.prefit:
+            family = weight_space_family(members, names)
+            if family == "pipeline":
+                family = (
+                    "mlp"
+                    if isinstance(_final_step(members[0]), MLPClassifier)
+                    else "linear"
+                )
+                family = "pipeline-" + family
+        else:
+            family = _unfitted_family(named)
+        if self.align is not None and family != "mlp":
+            bad = next(
+                (name, est)
+                for name, est in named
+                if not isinstance(_unwrap(est), MLPClassifier)
+            )
+            raise ValueError(
+                f'align="permutation" needs combine="params" over MLPClassifier '
+                f"members; member {bad[0]!r} is a {type(_unwrap(bad[1])).__name__}."
+            )
+        return "model" if family.endswith("mlp") else "linear"
+
+    def _methods_for(self, named, kind):
+        """Each member's method for pooling, and for its probabilities."""
+        pool_methods, proba_methods = [], []
+        for name, est in named:
+            if self.combine == "proba":
+                method = resolve_method(name, est, "predict_proba", None)
+            elif self.combine == "logit":
+                method = resolve_method(
+                    name, est, "auto", ["predict_proba", "decision_function"]
+                )
+            elif self.combine == "vote":
+                method = resolve_method(name, est, "predict", None)
+            elif kind == "linear":
+                method = resolve_method(name, est, "decision_function", None)
+            else:
+                method = resolve_method(name, est, "predict_proba", None)
+            pool_methods.append(method)
+            if self.combine == "params":
+                proba_methods.append(
+                    "predict_proba"
+                    if hasattr(est, "predict_proba")
+                    else "decision_function"
+                )
+            else:
+                proba_methods.append(method)
+        return pool_methods, proba_methods
+
+    def _splits(self, X, y):
+        if isinstance(self.cv, Integral):
+            splitter = StratifiedKFold(
+                n_splits=self.cv, shuffle=True, random_state=self.random_state
+            )
+        else:
+            splitter = check_cv(self.cv, y, classifier=True)
+        # Materialised once so that every member sees the same folds.
+        return list(splitter.split(X, y))
+
+    def _member_fit_params(self, names, sample_weight):
+        if _routing_enabled():
+            routed = process_routing(self, "fit", sample_weight=sample_weight)
+            return {name: routed[name].fit for name in names}
+        return {} if sample_weight is None else {"sample_weight": sample_weight}
+
+    def _log(self, message):
+        if self.verbose:
+            print(f"[SoupClassifier] {message}")
+
+    # Fit -----------------------------------------------------------------------
+
+    @_fit_context(
+        # members in `estimators` are not validated yet
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, sample_weight=None):
+        """Choose the members' weights (and temperature) on held-out data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Held-out data when ``prefit=True``, training data otherwise;
+            passed to the members unchanged.
+
+        y : array-like of shape (n_samples,)
+            Target labels.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the held-out scores, of the ``"optimized"`` log loss and
+            of the temperature fit; with ``prefit=False`` also passed to the
+            members' ``fit`` (routed when metadata routing is enabled).
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        # Everything is checked before any member predicts or fits, and
+        # computed into locals: a fit that fails sets no fitted attribute.
+        all_names = [name for name, _ in name_members(self.estimators)]
+        named = self._named_members()
+        names = [name for name, _ in named]
+        members = [est for _, est in named]
+        user_weights = self._check_weights(
+            [
+                i
+                for i, (_, est) in enumerate(name_members(self.estimators))
+                if not _is_drop(est)
+            ]
+        )
+        if self.weights is not None and self.recipe != "uniform":
+            warnings.warn(
+                f"`weights` is used by recipe='uniform' only; recipe={self.recipe!r} "
+                "chooses its own weights and ignores them.",
+                UserWarning,
+            )
+        if self.align is not None and self.combine != "params":
+            raise ValueError(
+                'align="permutation" applies to combine="params" only; got '
+                f"combine={self.combine!r}."
+            )
+        y = self._check_y(X, y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, y)
+        if self.prefit:
+            classes, n_features_in, feature_names_in = check_members_agree(named)
+            check_labels_known(y, classes)
+        else:
+            classes = np.unique(y)
+            check_labels_known(y, classes, what="training data")
+        kind = self._params_kind(named) if self.combine == "params" else None
+        pool_methods, proba_methods = self._methods_for(named, kind)
+        y_index = np.searchsorted(classes, y)
+        scorer = Scorer(self.scoring, classes, y_index, sample_weight)
+
+        # Held-out outputs, computed once ----------------------------------------
+        if self.prefit:
+            fit_params = None
+            fitted = members
+            aligned = align_mlps(members, names) if self.align else None
+            if kind == "model":
+                soups = ModelSoups(
+                    [(aligned or members, X, None)], _merger(names), scorer
+                )
+            else:
+                self._log(f"predicting {len(members)} members on {len(y)} samples")
+                raw = member_outputs(members, X, pool_methods, n_jobs=self.n_jobs)
+                soups = self._output_soups(
+                    raw,
+                    pool_methods,
+                    [est.classes_ for est in members],
+                    names,
+                    classes,
+                    scorer,
+                    kind,
+                    members[0],
+                )
+                del raw
+        else:
+            splits = self._splits(X, y)
+            fit_params = self._member_fit_params(names, sample_weight)
+            if kind == "model":
+                groups = self._fold_models(named, X, y, splits, fit_params)
+            else:
+                raw = out_of_fold_outputs(
+                    named,
+                    X,
+                    y,
+                    pool_methods,
+                    cv=splits,
+                    fit_params=fit_params,
+                    n_jobs=self.n_jobs,
+                    verbose=self.verbose,
+                )
+            fitted = fit_members(
+                named,
+                X,
+                y,
+                fit_params=fit_params,
+                n_jobs=self.n_jobs,
+                verbose=self.verbose,
+            )
+            classes, n_features_in, feature_names_in = check_members_agree(
+                list(zip(names, fitted, strict=True))
+            )
+            if kind is not None:
+                weight_space_family(fitted, names)
+            aligned = align_mlps(fitted, names) if self.align else None
+            if kind == "model":
+                soups = ModelSoups(groups, _merger(names), scorer)
+            else:
+                # cross_val_predict lays columns out in the sorted classes.
+                soups = self._output_soups(
+                    raw,
+                    pool_methods,
+                    [classes] * len(members),
+                    names,
+                    classes,
+                    scorer,
+                    kind,
+                    fitted[0],
+                )
+                del raw
+
+        # Recipe ---------------------------------------------------------------------
+        member_scores = soups.member_scores()
+
+        def log(j, score):
+            self._log(f"{self.recipe}: {names[j]!r} -> {score:.6g}")
+
+        if self.recipe == "uniform":
+            weights, path = uniform_recipe(soups, user_weights, log=log)
+        elif self.recipe == "greedy":
+            weights, path = greedy_recipe(soups, member_scores, log=log)
+        elif self.recipe == "ensemble_selection":
+            weights, path = ensemble_selection_recipe(soups, self.n_iter, log=log)
+        else:
+            weights, path = optimized_recipe(soups, log=log)
+
+        # Pool, then calibrate -----------------------------------------------------
+        if self.temperature == "auto":
+            if self.combine == "logit":
+                logits = log_softmax(soups.mean(weights))
+            else:
+                logits = proba_to_logits(soups.proba(weights))
+            temperature = float(fit_temperature(logits, y_index, sample_weight))
+        elif self.temperature is None:
+            temperature = 1.0
+        else:
+            temperature = float(self.temperature)
+        del soups
+
+        merged = None
+        if kind is not None:
+            merged = average_estimators(aligned or fitted, weights, names)
+
+        # Fitted attributes, all at once -------------------------------------------
+        by_name = dict(zip(names, fitted, strict=True))
+        self.estimators_ = list(fitted)
+        self.named_estimators_ = Bunch(
+            **{name: by_name.get(name, "drop") for name in all_names}
+        )
+        self.classes_ = classes
+        self.weights_ = weights
+        self.member_scores_ = member_scores
+        self.selection_path_ = [(names[j], float(score)) for j, score in path]
+        self.temperature_ = temperature
+        if merged is not None:
+            self.merged_estimator_ = merged
+        elif hasattr(self, "merged_estimator_"):
+            del self.merged_estimator_
+        if n_features_in is not None:
+            self.n_features_in_ = n_features_in
+        elif hasattr(self, "n_features_in_"):
+            del self.n_features_in_
+        if feature_names_in is not None:
+            self.feature_names_in_ = feature_names_in
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self._combine = self.combine
+        self._names = names
+        self._pool_methods = pool_methods
+        self._proba_methods = proba_methods
+        return self
+
+    def _output_soups(
+        self, raw, methods, member_classes, names, classes, scorer, kind, reference
+    ):
+        """Members' raw outputs -> pooling spaces (converted one at a time)."""
+        spaces = []
+        for j, method in enumerate(methods):
+            space = to_pool_space(
+                raw[j], method, member_classes[j], classes, self.combine
+            )
+            raw[j] = None
+            if not np.isfinite(space).all():
+                raise ValueError(
+                    f"Member {names[j]!r} returned non-finite values (NaN or "
+                    f"infinity) from {method} on the data given to fit; a soup "
+                    "can only pool finite outputs."
+                )
+            spaces.append(space)
+        if self.combine == "logit":
+            link = "softmax"
+        elif kind == "linear":
+            link = _linear_link(reference, classes)
+        else:
+            link = "identity"
+        return OutputSoups(spaces, scorer, link=link)
+
+    def _fold_models(self, named, X, y, splits, fit_params):
+        """Members fitted on each training fold (for merged candidates)."""
+        (X,) = indexable(X)
+        jobs = [(f, name, est) for f in range(len(splits)) for name, est in named]
+        fitted = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_on_rows)(
+                est,
+                X,
+                y,
+                splits[f][0],
+                fit_params.get(name, {}) if _per_member(fit_params) else fit_params,
+            )
+            for f, name, est in jobs
+        )
+        names = [name for name, _ in named]
+        m, groups = len(named), []
+        for f, (_, test) in enumerate(splits):
+            models = fitted[f * m : (f + 1) * m]
+            weight_space_family(models, names)
+            if self.align:
+                models = align_mlps(models, names)
+            groups.append((models, _safe_indexing(X, test), test))
+        return groups
+
+    # Prediction ----------------------------------------------------------------
+
+    def _row_chunks(self, X):
+        try:
+            n = _num_samples(X)
+        except TypeError:
+            n = None
+        if n is None or n <= CHUNK_SIZE:
+            yield slice(None), X
+            return
+        (X,) = indexable(X)
+        for start in range(0, n, CHUNK_SIZE):
+            rows = slice(start, min(start + CHUNK_SIZE, n))
+            yield rows, _safe_indexing(X, rows)
+
+    def _outputs(self, X, indices, methods):
+        """Raw outputs of the members at ``indices``, chunk by chunk."""
+        members = [self.estimators_[j] for j in indices]
+        for rows, X_rows in self._row_chunks(X):
+            yield (
+                rows,
+                members,
+                member_outputs(members, X_rows, methods, n_jobs=self.n_jobs),
+            )
+
+    def _pooled(self, X):
+        """``("proba", p)`` or ``("logit", z)``: the soup's pooled output."""
+        classes = self.classes_
+        if self._combine == "params":
+            merged = self.merged_estimator_
+            if hasattr(merged, "predict_proba"):
+                out = _predict_chunked(merged, X, "predict_proba", CHUNK_SIZE)
+                if np.array_equal(merged.classes_, classes):
+                    return "proba", np.asarray(out, dtype=np.float64)
+                return "proba", to_class_columns(
+                    out, "predict_proba", merged.classes_, classes
+                )
+            out = _predict_chunked(merged, X, "decision_function", CHUNK_SIZE)
+            return "logit", to_class_columns(
+                out, "decision_function", merged.classes_, classes
+            )
+        active = np.flatnonzero(self.weights_)
+        methods = [self._pool_methods[j] for j in active]
+        weights = self.weights_[active]
+        result = None
+        for rows, members, outputs in self._outputs(X, active, methods):
+            spaces = [
+                to_pool_space(out, method, est.classes_, classes, self._combine)
+                for out, method, est in zip(outputs, methods, members, strict=True)
+            ]
+            part = pool(spaces, weights)
+            if rows == slice(None):
+                result = part
+            else:
+                if result is None:
+                    result = np.empty((_num_samples(X), len(classes)))
+                result[rows] = part
+        return ("logit" if self._combine == "logit" else "proba"), result
+
+    @staticmethod
+    def _scaled_logits(kind, values, temperature):
+        logits = values if kind == "logit" else proba_to_logits(values)
+        return logits / temperature if temperature != 1.0 else logits
+
+    def predict(self, X):
+        """Predict class labels: the argmax of the pooled soup.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input passed to the members unchanged.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        if self._combine == "params":
+            return self.merged_estimator_.predict(X)
+        _, values = self._pooled(X)
+        return self.classes_[np.argmax(values, axis=1)]
+
+    def predict_proba(self, X):
+        """Pooled class probabilities, temperature-scaled.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input passed to the members unchanged.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        kind, values = self._pooled(X)
+        if kind == "proba" and self.temperature_ == 1.0:
+            return values
+        return softmax(self._scaled_logits(kind, values, self.temperature_), copy=False)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input passed to the members unchanged.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        kind, values = self._pooled(X)
+        if kind == "proba" and self.temperature_ == 1.0:
+            with np.errstate(divide="ignore"):
+                return np.log(values)
+        return log_softmax(self._scaled_logits(kind, values, self.temperature_))
+
+    def _check_decision_function(self):
+        if self.combine == "logit":
+            return True
+        if self.combine == "params":
+            merged = getattr(self, "merged_estimator_", None)
+            if merged is not None:
+                available = hasattr(merged, "decision_function")
+            else:
+                try:
+                    available = all(
+                        hasattr(est, "decision_function")
+                        for _, est in name_members(self.estimators)
+                        if not _is_drop(est)
+                    )
+                except (TypeError, ValueError):
+                    available = False
+            if available:
+                return True
+        raise AttributeError(
+            "decision_function is available with combine='logit', or "
+            "combine='params' over members that have a decision_function; got "
+            f"combine={self.combine!r}."
+        )
+
+    @available_if(_check_decision_function)
+    def decision_function(self, X):
+        """The soup's logits: pooled (``"logit"``) or the merged model's
+        decision function (``"params"``), divided by ``temperature_``.
+
+        With ``combine="logit"`` (and linear-``"params"`` soups of logistic
+        regressions), :meth:`predict_proba` is their softmax.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input passed to the members unchanged.
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Binary problems give shape ``(n_samples,)``, the logit of
+            ``classes_[1]`` against ``classes_[0]``.
+        """
+        check_is_fitted(self)
+        if self._combine == "params":
+            merged = self.merged_estimator_
+            out = _predict_chunked(merged, X, "decision_function", CHUNK_SIZE)
+            logits = to_class_columns(
+                out, "decision_function", merged.classes_, self.classes_
+            )
+        else:
+            _, logits = self._pooled(X)
+        if self.temperature_ != 1.0:
+            logits = logits / self.temperature_
+        if logits.shape[1] == 2:
+            return logits[:, 1] - logits[:, 0]
+        return logits
+
+    # Reading the soup ---------------------------------------------------------------
+
+    def _member_probas(self, X, indices):
+        """Probabilities of the members at ``indices``: (n_members, n, k)."""
+        methods = [self._proba_methods[j] for j in indices]
+        result = None
+        for rows, members, outputs in self._outputs(X, indices, methods):
+            part = np.stack(
+                [
+                    member_proba(out, method, est.classes_, self.classes_)
+                    for out, method, est in zip(outputs, methods, members, strict=True)
+                ]
+            )
+            if rows == slice(None):
+                result = part
+            else:
+                if result is None:
+                    result = np.empty(
+                        (len(indices), _num_samples(X), len(self.classes_))
+                    )
+                result[:, rows] = part
+        return result
+
+    def transform(self, X):
+        """Members' probabilities side by side.
+
+        Member probabilities are its ``predict_proba`` (the softmax of its
+        decision function when it has none; one-hot votes with
+        ``combine="vote"``), columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input passed to the members unchanged.
+
+        Returns
+        -------
+        probas : ndarray of shape (n_samples, n_members * n_classes)
+            Member by member, in the order of ``estimators_``; see
+            :meth:`get_feature_names_out`.
+        """
+        check_is_fitted(self)
+        probas = self._member_probas(X, np.arange(len(self.estimators_)))
+        return np.hstack(list(probas))
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of :meth:`transform`'s columns: ``<member>_<class>``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self)
+        _check_feature_names_in(self, input_features, generate_names=False)
+        return np.asarray(
+            [f"{name}_{cls}" for name in self._names for cls in self.classes_],
+            dtype=object,
+        )
+
+    def contributions(self, X):
+        """Each member's share of the predicted class's pooled probability.
+
+        ``w_j p_j(y_hat | x) / sum_k w_k p_k(y_hat | x)``, where ``y_hat`` is
+        the soup's prediction and ``p_j`` member ``j``'s probabilities (as in
+        :meth:`transform`): which member drove which prediction. Members with
+        zero weight contribute 0. (Should every weighted probability of
+        ``y_hat`` underflow to 0, the row is the weights themselves.)
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input passed to the members unchanged.
+
+        Returns
+        -------
+        contributions : ndarray of shape (n_samples, n_members)
+            Rows sum to 1; columns in the order of ``estimators_``.
+        """
+        check_is_fitted(self)
+        active = np.flatnonzero(self.weights_)
+        weights = self.weights_[active]
+        classes = self.classes_
+        if self._combine == "params":
+            predicted = np.searchsorted(classes, self.predict(X))
+            probas = self._member_probas(X, active)
+        else:
+            methods = [self._pool_methods[j] for j in active]
+            parts = []
+            for _, members, outputs in self._outputs(X, active, methods):
+                spaces, probas = [], []
+                for out, method, est in zip(outputs, methods, members, strict=True):
+                    spaces.append(
+                        to_pool_space(out, method, est.classes_, classes, self._combine)
+                    )
+                    probas.append(member_proba(out, method, est.classes_, classes))
+                parts.append(
+                    (np.argmax(pool(spaces, weights), axis=1), np.stack(probas))
+                )
+            predicted = np.concatenate([p for p, _ in parts])
+            probas = np.concatenate([q for _, q in parts], axis=1)
+        n = predicted.shape[0]
+        share = probas[:, np.arange(n), predicted].T * weights
+        total = share.sum(axis=1, keepdims=True)
+        share = np.divide(share, total, out=np.tile(weights, (n, 1)), where=total > 0)
+        result = np.zeros((n, len(self.estimators_)))
+        result[:, active] = share
+        return result
+
+    # Metadata and display -------------------------------------------------------------
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        The soup consumes ``sample_weight`` itself (held-out scores,
+        temperature) and, with ``prefit=False``, routes ``fit`` metadata to
+        each member's ``fit``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        router = super().get_metadata_routing()
+        router.add_self_request(self)
+        return router
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+    def _sk_visual_block_(self):
+        names, estimators = zip(*name_members(self.estimators), strict=True)
+        return _VisualBlock("parallel", estimators, names=names)
+
+
+# Helpers ---------------------------------------------------------------------------
+
+
+def _fit_on_rows(estimator, X, y, rows, fit_params):
+    params = _check_method_params(X, dict(fit_params), rows)
+    return clone(estimator).fit(_safe_indexing(X, rows), y[rows], **params)
+
+
+def _merger(names):
+    def merge(models, weights):
+        return average_estimators(models, weights, names)
+
+    return merge
+
+
+def _linear_link(reference, classes):
+    """The merged linear model's probability mapping, on class-column means.
+
+    LogisticRegression's probabilities are the softmax of its decision
+    columns (``(0, z)`` for binary), and members without ``predict_proba``
+    get the softmax by skmerge's convention: both are ``"softmax"``. Other
+    mappings (SGDClassifier's one-vs-rest normalisation, modified Huber...)
+    run the merged model's own code through
+    :func:`~skmerge._weight_space._linear_proba_from_decision`.
+    """
+    final = _final_step(reference)
+    if isinstance(final, LogisticRegression) or not hasattr(final, "predict_proba"):
+        return "softmax"
+    ref_classes = np.asarray(final.classes_)
+    index = np.searchsorted(classes, ref_classes)
+    binary = final.coef_.shape[0] == 1
+
+    def link(mean):
+        decision = mean[:, index[1]] - mean[:, index[0]] if binary else mean[:, index]
+        proba = _linear_proba_from_decision(reference, decision)
+        return to_class_columns(proba, "predict_proba", ref_classes, classes)
+
+    return link
+
+
+def _unfitted_family(named):
+    """Family of members not fitted yet (prefit=False), from their classes."""
+
+    def family(est):
+        est = _unwrap(est)
+        if isinstance(est, Pipeline):
+            final = family(est.steps[-1][1])
+            return None if final in (None, "pipeline") else "pipeline-" + final
+        if isinstance(est, MLPClassifier):
+            return "mlp"
+        if isinstance(est, LinearClassifierMixin):
+            return "linear"
+        return None
+
+    families = [(name, type(_unwrap(est)), family(est)) for name, est in named]
+    for name, cls, fam in families:
+        if fam is None:
+            raise ValueError(
+                f"Member {name!r} ({cls.__name__}) cannot be averaged in weight "
+                "space: combine='params' needs linear classifiers with coef_ and "
+                "intercept_, MLPClassifier, or Pipelines ending in one of them. "
+                f"{_USE_PROBA}"
+            )
+    first_name, first_cls, _ = families[0]
+    for name, cls, _ in families[1:]:
+        if cls is not first_cls:
+            raise ValueError(
+                f"Members {first_name!r} ({first_cls.__name__}) and {name!r} "
+                f"({cls.__name__}) are of different classes; weight-space "
+                f"averaging needs members of one class. {_USE_PROBA}"
+            )
+    return families[0][2]

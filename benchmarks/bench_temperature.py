@@ -115,7 +115,9 @@ def run(shapes, repeats):
             X = np.arange(n).reshape(-1, 1)
             model = LogitsModel(logits).fit(X, y)
 
-            t_ours, (temperature, info) = timed(lambda: _fit_temperature(logits, y), repeats)
+            t_ours, (temperature, info) = timed(
+                lambda: _fit_temperature(logits, y), repeats
+            )
             t_ccv, ccv = timed(
                 lambda: CalibratedClassifierCV(
                     FrozenEstimator(model), method="temperature"
@@ -123,9 +125,7 @@ def run(shapes, repeats):
                 repeats,
             )
             t_bare, bare = timed(lambda: _TemperatureScaling().fit(logits, y), repeats)
-            t_sklearn = 1.0 / float(
-                ccv.calibrated_classifiers_[0].calibrators[0].beta_
-            )
+            t_sklearn = 1.0 / float(ccv.calibrated_classifiers_[0].calibrators[0].beta_)
             nll_ours = log_loss_at(logits, y, temperature)
             nll_sklearn = log_loss_at(logits, y, t_sklearn)
             mem_ours = peak_memory(lambda: _fit_temperature(logits, y)) / logits.nbytes

@@ -27,7 +27,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skmerge import TemperatureCalibratedClassifier
+from skmerge import SoupClassifier, StackingMerger, TemperatureCalibratedClassifier
 from skmerge.metrics import calibration_report
 
 
@@ -43,18 +43,31 @@ def build_members(X_train, y_train, random_state=0):
         pipe = make_pipeline(copy.deepcopy(scaler), lr)
         lr.fit(scaler.transform(X_train), y_train)
         members.append((f"lr_C{C:g}", pipe))
+    # MLPs fine-tuned from one parent (Wortsman et al. 2022): each continues
+    # with warm_start for a few epochs with its own seed (mini-batch order),
+    # learning rate and bootstrap sample of the data.
+    Xs = scaler.transform(X_train)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        parent = MLPClassifier(hidden_layer_sizes=(64,), max_iter=40, random_state=0)
-        parent.fit(scaler.transform(X_train), y_train)
-        for i in range(4):
-            child = copy.deepcopy(parent)
-            child.set_params(warm_start=True, max_iter=15, random_state=i + 1)
-            order = rng.permutation(len(y_train))
-            child.fit(scaler.transform(X_train)[order], y_train[order])
-            pipe = make_pipeline(copy.deepcopy(scaler), child)
-            members.append((f"mlp_{i + 1}", pipe))
-    hgb = HistGradientBoostingClassifier(max_iter=60, random_state=0).fit(X_train, y_train)
+        parent = MLPClassifier(hidden_layer_sizes=(64,), max_iter=20, random_state=0)
+        parent.fit(Xs, y_train)
+        for i in range(5):
+            child = copy.deepcopy(parent).set_params(
+                warm_start=True,
+                max_iter=15,
+                random_state=i + 1,
+                learning_rate_init=float(
+                    np.exp(rng.uniform(np.log(1e-3), np.log(1e-2)))
+                ),
+            )
+            sample = rng.integers(0, len(y_train), size=len(y_train))
+            child.fit(Xs[sample], y_train[sample])
+            members.append(
+                (f"mlp_{i + 1}", make_pipeline(copy.deepcopy(scaler), child))
+            )
+    hgb = HistGradientBoostingClassifier(max_iter=60, random_state=0).fit(
+        X_train, y_train
+    )
     members.append(("hgb", hgb))
     return members
 
@@ -86,7 +99,9 @@ def print_table(rows):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m skmerge", description=__doc__)
-    parser.add_argument("--out", default="reliability.png", help="reliability diagram PNG")
+    parser.add_argument(
+        "--out", default="reliability.png", help="reliability diagram PNG"
+    )
     args = parser.parse_args(argv)
 
     X, y = load_digits(return_X_y=True)
@@ -107,7 +122,9 @@ def main(argv=None):
     voting = VotingClassifier(
         [(name, FrozenEstimator(m)) for name, m in members], voting="soft"
     ).fit(X_val, y_val)
-    rows.append(evaluate("sklearn VotingClassifier(voting='soft')", voting, X_test, y_test))
+    rows.append(
+        evaluate("sklearn VotingClassifier(voting='soft')", voting, X_test, y_test)
+    )
 
     rows.extend(_merged_rows(members, X_val, y_val, X_test, y_test))
     rows.append(None)
@@ -128,38 +145,39 @@ def main(argv=None):
 
 
 def _merged_rows(members, X_val, y_val, X_test, y_test):
-    """Soups and stacks over the members (skipped where not yet available)."""
+    """Soups and stacks over the members."""
     rows = []
-    try:
-        from skmerge import SoupClassifier
-    except ImportError:  # pragma: no cover - until SoupClassifier lands
-        SoupClassifier = None
-    if SoupClassifier is not None:
-        mlps = [(n, m) for n, m in members if n.startswith("mlp")]
-        soups = [
-            ("soup proba, uniform", members, dict(recipe="uniform")),
-            ("soup proba, greedy", members, dict(recipe="greedy")),
-            ("soup proba, ensemble_selection", members, dict(recipe="ensemble_selection")),
-            ("soup proba, optimized", members, dict(recipe="optimized")),
-            ("soup logit, ensemble_selection + T", members,
-             dict(combine="logit", recipe="ensemble_selection", temperature="auto")),
-            ("soup params (MLPs), uniform", mlps, dict(combine="params")),
-            ("soup params (MLPs), greedy", mlps, dict(combine="params", recipe="greedy")),
-        ]
-        for label, group, params in soups:
-            soup = SoupClassifier(group, random_state=0, **params).fit(X_val, y_val)
-            rows.append(evaluate(label, soup, X_test, y_test))
-    try:
-        from skmerge import StackingMerger
-    except ImportError:  # pragma: no cover - until StackingMerger lands
-        StackingMerger = None
-    if StackingMerger is not None:
-        stack = StackingMerger(members).fit(X_val, y_val)
-        rows.append(evaluate("stacking (LogisticRegression on probas)", stack, X_test, y_test))
-        linear = [(n, m) for n, m in members if n.startswith("lr")]
-        merged = StackingMerger(linear, stack_method="decision_function").fit(X_val, y_val)
-        kind = "merged" if merged.merged_estimator_ is not None else "unmerged"
-        rows.append(evaluate(f"stacking of LRs ({kind} into one model)", merged, X_test, y_test))
+    mlps = [(n, m) for n, m in members if n.startswith("mlp")]
+    soups = [
+        ("soup proba, uniform", members, dict(recipe="uniform")),
+        ("soup proba, greedy", members, dict(recipe="greedy")),
+        ("soup proba, ensemble_selection", members, dict(recipe="ensemble_selection")),
+        ("soup proba, optimized", members, dict(recipe="optimized")),
+        (
+            "soup logit, ensemble_selection + T",
+            members,
+            dict(combine="logit", recipe="ensemble_selection", temperature="auto"),
+        ),
+        ("soup params (MLPs), uniform", mlps, dict(combine="params")),
+        ("soup params (MLPs), greedy", mlps, dict(combine="params", recipe="greedy")),
+    ]
+    for label, group, params in soups:
+        soup = SoupClassifier(group, random_state=0, **params).fit(X_val, y_val)
+        rows.append(evaluate(label, soup, X_test, y_test))
+    stack = StackingMerger(members).fit(X_val, y_val)
+    rows.append(
+        evaluate("stacking (LogisticRegression on probas)", stack, X_test, y_test)
+    )
+    linear = [(n, m) for n, m in members if n.startswith("lr")]
+    merged = StackingMerger(
+        linear,
+        LogisticRegression(max_iter=5000),
+        stack_method="decision_function",
+    ).fit(X_val, y_val)
+    kind = "merged" if merged.merged_estimator_ is not None else "unmerged"
+    rows.append(
+        evaluate(f"stacking of LRs ({kind} into one model)", merged, X_test, y_test)
+    )
     return rows
 
 
@@ -170,7 +188,9 @@ def _write_diagram(path, name, member, calibrated, X_test, y_test):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print(f"\nmatplotlib is not installed: no reliability diagram written to {path}")
+        print(
+            f"\nmatplotlib is not installed: no reliability diagram written to {path}"
+        )
         return
     from skmerge.plotting import ReliabilityDisplay
 

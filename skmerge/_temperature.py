@@ -182,7 +182,9 @@ class _LogLoss:
         for start in range(0, logits.shape[0], self.block):
             stop = min(start + self.block, logits.shape[0])
             d, e = d_buf[: stop - start], e_buf[: stop - start]
-            np.subtract(logits[start:stop], zmax[start:stop, None], out=d, casting="unsafe")
+            np.subtract(
+                logits[start:stop], zmax[start:stop, None], out=d, casting="unsafe"
+            )
             np.multiply(d, b, out=e)
             np.exp(e, out=e)  # softmax numerators, the largest one exactly 1
             # Row sums as products with a vector of ones (BLAS gemv: several
@@ -282,7 +284,11 @@ def _newton_log_b(
             target = 0.5 * (u + hi) if hi_known else hi
         elif target <= lo:
             target = 0.5 * (u + lo) if lo_known else lo
-        if lo_known and hi_known and hi - lo <= 4 * np.finfo(float).eps * max(1.0, abs(u)):
+        if (
+            lo_known
+            and hi_known
+            and hi - lo <= 4 * np.finfo(float).eps * max(1.0, abs(u))
+        ):
             return target, loss, n_iter, None
         u = target
     return u, loss, max_iter, "max_iter"
@@ -443,7 +449,9 @@ def _softmax(logits, temperature, log=False):
     return z
 
 
-class TemperatureCalibratedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class TemperatureCalibratedClassifier(
+    ClassifierMixin, MetaEstimatorMixin, BaseEstimator
+):
     """Temperature scaling of a fitted classifier, that tunes without refitting.
 
     The member's logits ``z`` (its ``decision_function``, or else the clipped
@@ -647,7 +655,9 @@ class TemperatureCalibratedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseE
                     f"classes; got only one class: {classes.tolist()}."
                 )
             if _routing_enabled():
-                routed = process_routing(self, "fit", sample_weight=sample_weight, **fit_params)
+                routed = process_routing(
+                    self, "fit", sample_weight=sample_weight, **fit_params
+                )
                 est_params = dict(routed.estimator.fit)
                 split_params = dict(routed.splitter.split)
             else:
@@ -689,7 +699,9 @@ class TemperatureCalibratedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseE
         return self
 
     def _logits(self, X):
-        (output,) = member_outputs([self.estimator_], X, [self.response_], chunk_size=CHUNK_SIZE)
+        (output,) = member_outputs(
+            [self.estimator_], X, [self.response_], chunk_size=CHUNK_SIZE
+        )
         return _logits_from(output, self.response_)
 
     def predict_proba(self, X):
@@ -770,4 +782,3 @@ class TemperatureCalibratedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseE
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "temperature_")
-

@@ -100,7 +100,9 @@ def test_fit_temperature_binary_1d_means_zero_and_z():
     y = rng.integers(0, 2, size=400)
     z = 5 * (rng.normal(size=400) + (2 * y - 1))
     two_columns = np.column_stack([np.zeros(400), z])
-    assert fit_temperature(z, y) == pytest.approx(fit_temperature(two_columns, y), rel=1e-12)
+    assert fit_temperature(z, y) == pytest.approx(
+        fit_temperature(two_columns, y), rel=1e-12
+    )
     assert fit_temperature(z, y) == pytest.approx(grid_optimum(z, y), rel=5e-5)
 
 
@@ -165,7 +167,9 @@ def test_fit_temperature_constant_logits_is_one():
 
 
 @pytest.mark.skipif(not SKLEARN_HAS_TEMPERATURE, reason="needs scikit-learn >= 1.8")
-@pytest.mark.parametrize("n, k, seed", [(300, 2, 0), (1000, 3, 1), (5000, 10, 2), (40_000, 4, 3)])
+@pytest.mark.parametrize(
+    "n, k, seed", [(300, 2, 0), (1000, 3, 1), (5000, 10, 2), (40_000, 4, 3)]
+)
 def test_fit_temperature_matches_scikit_learn(n, k, seed):
     from sklearn.calibration import _TemperatureScaling
 
@@ -174,7 +178,10 @@ def test_fit_temperature_matches_scikit_learn(n, k, seed):
     for weights in (None, w):
         ours = fit_temperature(logits, y, sample_weight=weights)
         theirs = 1.0 / float(_TemperatureScaling().fit(logits, y, weights).beta_)
-        nll_ours, nll_theirs = nll(logits, y, ours, weights), nll(logits, y, theirs, weights)
+        nll_ours, nll_theirs = (
+            nll(logits, y, ours, weights),
+            nll(logits, y, theirs, weights),
+        )
         assert nll_ours == pytest.approx(nll_theirs, rel=1e-10)
         assert nll_ours <= nll_theirs * (1 + 1e-14)
 
@@ -240,7 +247,14 @@ def fitted_models(digits_split):
     }
 
 
-@pytest.mark.parametrize("name, method", [("lr", "decision_function"), ("nb", "predict_proba"), ("svc", "decision_function")])
+@pytest.mark.parametrize(
+    "name, method",
+    [
+        ("lr", "decision_function"),
+        ("nb", "predict_proba"),
+        ("svc", "decision_function"),
+    ],
+)
 def test_classifier_against_hand_computation(fitted_models, digits_split, name, method):
     _, X_cal, _, y_cal = digits_split
     member = fitted_models[name]
@@ -252,7 +266,9 @@ def test_classifier_against_hand_computation(fitted_models, digits_split, name, 
     assert calibrated.temperature_ == temperature
     assert calibrated.estimator_ is member
     np.testing.assert_allclose(
-        calibrated.predict_proba(X_cal), softmax(logits / temperature, axis=1), rtol=1e-12
+        calibrated.predict_proba(X_cal),
+        softmax(logits / temperature, axis=1),
+        rtol=1e-12,
     )
     np.testing.assert_allclose(
         calibrated.predict_log_proba(X_cal),
@@ -276,7 +292,9 @@ def test_binary_decision_function_is_sigmoid_of_z_over_t():
     calibrated = TemperatureCalibratedClassifier(svc).fit(X[150:], y[150:])
     z = svc.decision_function(X[150:])
     expected = 1.0 / (1.0 + np.exp(-z / calibrated.temperature_))
-    np.testing.assert_allclose(calibrated.predict_proba(X[150:])[:, 1], expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        calibrated.predict_proba(X[150:])[:, 1], expected, rtol=1e-12
+    )
     assert calibrated.temperature_ == pytest.approx(fit_temperature(z, y[150:]))
 
 
@@ -294,7 +312,9 @@ def test_classifier_matches_calibrated_classifier_cv(fitted_models, digits_split
     loss_ours = log_loss(y_cal, ours.predict_proba(X_cal))
     loss_theirs = log_loss(y_cal, theirs.predict_proba(X_cal))
     assert loss_ours == pytest.approx(loss_theirs, rel=1e-10)
-    np.testing.assert_allclose(ours.predict_proba(X_cal), theirs.predict_proba(X_cal), atol=1e-6)
+    np.testing.assert_allclose(
+        ours.predict_proba(X_cal), theirs.predict_proba(X_cal), atol=1e-6
+    )
 
 
 def test_string_labels_and_sample_weight(digits_split, fitted_models):
@@ -302,10 +322,14 @@ def test_string_labels_and_sample_weight(digits_split, fitted_models):
     names = np.array(["ant", "bee", "cat"])
     member = LogisticRegression(C=100.0, max_iter=1000).fit(X_train, names[y_train])
     w = np.random.default_rng(0).random(len(y_cal))
-    calibrated = TemperatureCalibratedClassifier(member).fit(X_cal, names[y_cal], sample_weight=w)
+    calibrated = TemperatureCalibratedClassifier(member).fit(
+        X_cal, names[y_cal], sample_weight=w
+    )
     assert list(calibrated.classes_) == ["ant", "bee", "cat"]
     logits = member.decision_function(X_cal)
-    assert calibrated.temperature_ == pytest.approx(grid_optimum(logits, y_cal, w), rel=5e-5)
+    assert calibrated.temperature_ == pytest.approx(
+        grid_optimum(logits, y_cal, w), rel=5e-5
+    )
     np.testing.assert_array_equal(calibrated.predict(X_cal), member.predict(X_cal))
     assert calibrated.score(X_cal, names[y_cal]) == member.score(X_cal, names[y_cal])
 
@@ -313,7 +337,9 @@ def test_string_labels_and_sample_weight(digits_split, fitted_models):
 def test_fixed_temperature(fitted_models, digits_split):
     _, X_cal, _, y_cal = digits_split
     member = fitted_models["lr"]
-    calibrated = TemperatureCalibratedClassifier(member, temperature=2.5).fit(X_cal, y_cal)
+    calibrated = TemperatureCalibratedClassifier(member, temperature=2.5).fit(
+        X_cal, y_cal
+    )
     assert calibrated.temperature_ == 2.5
     np.testing.assert_allclose(
         calibrated.predict_proba(X_cal),
@@ -324,12 +350,18 @@ def test_fixed_temperature(fitted_models, digits_split):
 
 def test_response_forced(fitted_models, digits_split):
     _, X_cal, _, y_cal = digits_split
-    forced = TemperatureCalibratedClassifier(fitted_models["lr"], response="predict_proba")
+    forced = TemperatureCalibratedClassifier(
+        fitted_models["lr"], response="predict_proba"
+    )
     forced.fit(X_cal, y_cal)
     assert forced.response_ == "predict_proba"
     logits = np.log(fitted_models["lr"].predict_proba(X_cal))
-    assert forced.temperature_ == pytest.approx(fit_temperature(logits, y_cal), rel=1e-12)
-    with pytest.raises(ValueError, match=r"'estimator' \(GaussianNB\) has no `decision_function`"):
+    assert forced.temperature_ == pytest.approx(
+        fit_temperature(logits, y_cal), rel=1e-12
+    )
+    with pytest.raises(
+        ValueError, match=r"'estimator' \(GaussianNB\) has no `decision_function`"
+    ):
         TemperatureCalibratedClassifier(
             fitted_models["nb"], response="decision_function"
         ).fit(X_cal, y_cal)
@@ -345,7 +377,9 @@ def test_member_is_never_modified(fitted_models, digits_split):
         calibrated.score(X_cal, y_cal)
         clone(calibrated).fit(X_cal, y_cal)
         GridSearchCV(
-            TemperatureCalibratedClassifier(member), {"temperature": [1.0, "auto"]}, cv=2
+            TemperatureCalibratedClassifier(member),
+            {"temperature": [1.0, "auto"]},
+            cv=2,
         ).fit(X_cal, y_cal)
         assert pickle.dumps(member) == before
 
@@ -387,9 +421,13 @@ def test_prefit_false_uses_out_of_fold_logits(digits_split):
     X_train, _, y_train, _ = digits_split
     cv = KFold(3, shuffle=True, random_state=0)
     lr = LogisticRegression(C=100.0, max_iter=1000)
-    calibrated = TemperatureCalibratedClassifier(lr, prefit=False, cv=cv).fit(X_train, y_train)
+    calibrated = TemperatureCalibratedClassifier(lr, prefit=False, cv=cv).fit(
+        X_train, y_train
+    )
     oof = cross_val_predict(lr, X_train, y_train, cv=cv, method="decision_function")
-    assert calibrated.temperature_ == pytest.approx(fit_temperature(oof, y_train), rel=1e-12)
+    assert calibrated.temperature_ == pytest.approx(
+        fit_temperature(oof, y_train), rel=1e-12
+    )
     refit = clone(lr).fit(X_train, y_train)
     np.testing.assert_allclose(calibrated.estimator_.coef_, refit.coef_)
     assert calibrated.estimator_ is not lr
@@ -401,7 +439,9 @@ def test_dataframe_records_feature_names(digits_split):
     pd = pytest.importorskip("pandas")
     X_train, X_cal, y_train, y_cal = digits_split
     columns = [f"f{i}" for i in range(X_train.shape[1])]
-    member = LogisticRegression(max_iter=1000).fit(pd.DataFrame(X_train, columns=columns), y_train)
+    member = LogisticRegression(max_iter=1000).fit(
+        pd.DataFrame(X_train, columns=columns), y_train
+    )
     calibrated = TemperatureCalibratedClassifier(member).fit(
         pd.DataFrame(X_cal, columns=columns), y_cal
     )
@@ -411,18 +451,27 @@ def test_dataframe_records_feature_names(digits_split):
 
 def test_errors_before_any_work(fitted_models, digits_split):
     X_train, X_cal, y_train, y_cal = digits_split
-    with pytest.raises(NotFittedError, match=r"'estimator' \(LogisticRegression\) is not fitted.*prefit=False"):
+    with pytest.raises(
+        NotFittedError,
+        match=r"'estimator' \(LogisticRegression\) is not fitted.*prefit=False",
+    ):
         TemperatureCalibratedClassifier(LogisticRegression()).fit(X_cal, y_cal)
-    with pytest.raises(ValueError, match="labels the members were not trained on: \\[7\\]"):
+    with pytest.raises(
+        ValueError, match="labels the members were not trained on: \\[7\\]"
+    ):
         TemperatureCalibratedClassifier(fitted_models["lr"]).fit(X_cal[:3], [0, 1, 7])
     with pytest.raises(ValueError, match="at least 2 classes"):
         TemperatureCalibratedClassifier(fitted_models["lr"]).fit(X_cal[:3], [1, 1, 1])
     with pytest.raises(ValueError, match="one label per sample"):
         TemperatureCalibratedClassifier(fitted_models["lr"]).fit(X_cal, y_cal[:-1])
     with pytest.raises(InvalidParameterError, match="temperature"):
-        TemperatureCalibratedClassifier(fitted_models["lr"], temperature=0.0).fit(X_cal, y_cal)
+        TemperatureCalibratedClassifier(fitted_models["lr"], temperature=0.0).fit(
+            X_cal, y_cal
+        )
     with pytest.raises(InvalidParameterError, match="temperature"):
-        TemperatureCalibratedClassifier(fitted_models["lr"], temperature=-1).fit(X_cal, y_cal)
+        TemperatureCalibratedClassifier(fitted_models["lr"], temperature=-1).fit(
+            X_cal, y_cal
+        )
     with pytest.raises(ValueError, match="prefit=True, `estimator` must be a fitted"):
         TemperatureCalibratedClassifier().fit(X_cal, y_cal)
     # A failed fit leaves the estimator unfitted.
@@ -454,8 +503,12 @@ def _expected_failed_checks(estimator):
 @parametrize_with_checks(
     [
         TemperatureCalibratedClassifier(LogisticRegression(), prefit=False, cv=3),
-        TemperatureCalibratedClassifier(GaussianNB(), prefit=False, cv=3, temperature=2.0),
-        TemperatureCalibratedClassifier(prefit=False, cv=3, response="decision_function"),
+        TemperatureCalibratedClassifier(
+            GaussianNB(), prefit=False, cv=3, temperature=2.0
+        ),
+        TemperatureCalibratedClassifier(
+            prefit=False, cv=3, response="decision_function"
+        ),
     ],
     expected_failed_checks=_expected_failed_checks,
 )

@@ -11,6 +11,7 @@ import copy
 from collections import Counter
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.base import ClassifierMixin, clone, is_classifier
 from sklearn.ensemble._base import _BaseHeterogeneousEnsemble, _fit_single_estimator
 from sklearn.exceptions import NotFittedError
@@ -190,6 +191,13 @@ def member_outputs(estimators, X, methods, *, n_jobs=None, chunk_size=CHUNK_SIZE
     Members run in parallel (threads by default; any joblib backend in a
     ``parallel_config`` context, such as Dask, is used instead).
     """
+    if len(estimators) == 1 or effective_n_jobs(n_jobs) == 1:
+        # A plain loop: joblib's overhead (about a millisecond a call) would
+        # show in a grid search that calls this once per candidate and fold.
+        return [
+            _predict_chunked(est, X, method, chunk_size)
+            for est, method in zip(estimators, methods)
+        ]
     return Parallel(n_jobs=n_jobs, prefer="threads")(
         delayed(_predict_chunked)(est, X, method, chunk_size)
         for est, method in zip(estimators, methods)

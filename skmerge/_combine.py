@@ -27,7 +27,7 @@ import inspect
 
 import numpy as np
 from scipy.optimize import minimize
-from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.metrics import roc_auc_score
 
 from skmerge._members import PROBA_CLIP, to_class_columns
 
@@ -224,11 +224,13 @@ class Scorer:
         if scoring == "accuracy":
             return float(self.weights @ (np.argmax(proba, axis=1) == y))
         if scoring == "neg_brier_score":
-            return -float(
-                brier_score_loss(
-                    y, proba, labels=np.arange(k), sample_weight=self.sample_weight
-                )
-            )
+            # scikit-learn's brier_score_loss (whose multiclass form, `labels`
+            # included, needs scikit-learn 1.7+): the weighted mean squared
+            # distance to the one-hot labels, halved for two classes.
+            diff = np.array(proba, dtype=np.float64)
+            diff[self._rows, y] -= 1.0
+            brier = float(self.weights @ np.einsum("ij,ij->i", diff, diff))
+            return -(brier / 2 if k == 2 else brier)
         if scoring == "roc_auc_ovr":
             if k == 2:
                 return float(

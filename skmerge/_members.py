@@ -20,7 +20,9 @@ from sklearn.utils import Bunch, _safe_indexing
 from sklearn.utils._tags import get_tags
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _num_samples, check_is_fitted
+from sklearn.utils.validation import _num_samples, check_is_fitted, indexable
+
+from skmerge._progress import CallbackSupportMixin, running
 
 # Rows predicted at once per member: bounds the memory a member's prediction
 # needs on a large X (its output is still returned whole).
@@ -55,6 +57,12 @@ def name_members(estimators):
         isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[0], str)
         for item in estimators
     ]
+    for item, pair in zip(estimators, pairs):
+        if not pair and isinstance(item, tuple | list):
+            raise ValueError(
+                "`estimators` must be (name, estimator) tuples, with a str name, "
+                f"or estimators; got {item!r}."
+            )
     if all(pairs):
         named = [(name, est) for name, est in estimators]
     elif not any(pairs):
@@ -125,8 +133,9 @@ def check_members_agree(named):
         elif set(np.asarray(est_classes).tolist()) != set(classes.tolist()):
             raise ValueError(
                 f"Members {classes_from!r} and {name!r} disagree on their classes: "
-                f"{classes_from!r} has class labels {list(classes)}, {name!r} has "
-                f"{list(est_classes)}. Members must be trained on the same classes."
+                f"{classes_from!r} has class labels {classes.tolist()}, {name!r} has "
+                f"{np.asarray(est_classes).tolist()}. Members must be trained on the "
+                "same classes."
             )
     classes = np.unique(classes)
 
@@ -170,37 +179,64 @@ def check_labels_known(y, classes, what="held-out data"):
         )
 
 
-def _predict_chunked(estimator, X, method, chunk_size):
-    func = getattr(estimator, method)
+def in_chunks(func, X, chunk_size=None):
+    """``func(X)`` computed on row chunks of ``X`` and written into one array.
+
+    The peak memory is the result plus one chunk's work (collecting the chunks'
+    results and concatenating them would hold the result twice).
+    ``chunk_size=None`` means ``CHUNK_SIZE``, read at call time.
+    """
+    if chunk_size is None:
+        chunk_size = CHUNK_SIZE
     try:
         n = _num_samples(X)
     except TypeError:
         return np.asarray(func(X))
     if n <= chunk_size:
         return np.asarray(func(X))
-    parts = [
-        np.asarray(func(_safe_indexing(X, slice(start, start + chunk_size))))
-        for start in range(0, n, chunk_size)
-    ]
-    return np.concatenate(parts, axis=0)
+    (X,) = indexable(X)  # sparse matrices as CSR, which slices rows
+    result = None
+    for start in range(0, n, chunk_size):
+        stop = min(start + chunk_size, n)
+        part = np.asarray(func(_safe_indexing(X, slice(start, stop))))
+        if result is None:
+            result = np.empty((n,) + part.shape[1:], dtype=part.dtype)
+        elif not np.can_cast(part.dtype, result.dtype, casting="safe"):
+            # e.g. strings: a later chunk's labels may be longer.
+            result = result.astype(np.result_type(result.dtype, part.dtype))
+        result[start:stop] = part
+    return result
 
 
-def member_outputs(estimators, X, methods, *, n_jobs=None, chunk_size=CHUNK_SIZE):
+def _predict_chunked(estimator, X, method, chunk_size):
+    return in_chunks(getattr(estimator, method), X, chunk_size)
+
+
+def _predict_task(estimator, X, method, chunk_size, task):
+    with running(task):
+        return _predict_chunked(estimator, X, method, chunk_size)
+
+
+def member_outputs(
+    estimators, X, methods, *, n_jobs=None, chunk_size=CHUNK_SIZE, tasks=None
+):
     """Each member's raw output for ``X``, predicted in row chunks.
 
     Members run in parallel (threads by default; any joblib backend in a
-    ``parallel_config`` context, such as Dask, is used instead).
+    ``parallel_config`` context, such as Dask, is used instead). ``tasks``:
+    one progress leaf per member (see :mod:`skmerge._progress`), or None.
     """
+    tasks = [None] * len(estimators) if tasks is None else tasks
     if len(estimators) == 1 or effective_n_jobs(n_jobs) == 1:
         # A plain loop: joblib's overhead (about a millisecond a call) would
         # show in a grid search that calls this once per candidate and fold.
         return [
-            _predict_chunked(est, X, method, chunk_size)
-            for est, method in zip(estimators, methods)
+            _predict_task(est, X, method, chunk_size, task)
+            for est, method, task in zip(estimators, methods, tasks)
         ]
     return Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_predict_chunked)(est, X, method, chunk_size)
-        for est, method in zip(estimators, methods)
+        delayed(_predict_task)(est, X, method, chunk_size, task)
+        for est, method, task in zip(estimators, methods, tasks)
     )
 
 
@@ -226,21 +262,35 @@ def to_class_columns(output, method, member_classes, classes):
     return out
 
 
-def fit_members(estimators, X, y, *, fit_params=None, n_jobs=None, verbose=0):
-    """Fit clones of ``estimators`` on ``X, y`` in parallel; return them."""
+def _fit_task(estimator, X, y, fit_params, message, task):
+    # The callbacks reach the clone in the worker, as in GridSearchCV.
+    with running(task, estimator):
+        return _fit_single_estimator(
+            estimator, X, y, fit_params, message_clsname="skmerge", message=message
+        )
+
+
+def fit_members(
+    estimators, X, y, *, fit_params=None, n_jobs=None, verbose=0, tasks=None
+):
+    """Fit clones of ``estimators`` on ``X, y`` in parallel; return them.
+
+    ``tasks``: one progress leaf per member, or None.
+    """
     fit_params = fit_params or {}
+    tasks = [None] * len(estimators) if tasks is None else tasks
     return Parallel(n_jobs=n_jobs)(
-        delayed(_fit_single_estimator)(
+        delayed(_fit_task)(
             clone(est),
             X,
             y,
             fit_params.get(name, {}) if _per_member(fit_params) else fit_params,
-            message_clsname="skmerge",
-            message=f"fitting member {name!r} ({i + 1} of {len(estimators)})"
+            f"fitting member {name!r} ({i + 1} of {len(estimators)})"
             if verbose
             else None,
+            task,
         )
-        for i, (name, est) in enumerate(estimators)
+        for i, ((name, est), task) in enumerate(zip(estimators, tasks))
     )
 
 
@@ -249,23 +299,40 @@ def _per_member(fit_params):
 
 
 def out_of_fold_outputs(
-    estimators, X, y, methods, *, cv, fit_params=None, n_jobs=None, verbose=0
+    estimators,
+    X,
+    y,
+    methods,
+    *,
+    cv,
+    fit_params=None,
+    n_jobs=None,
+    verbose=0,
+    tasks=None,
 ):
     """Out-of-fold outputs of unfitted ``estimators`` from ``cv``, as
-    :func:`~sklearn.model_selection.cross_val_predict` gives them."""
+    :func:`~sklearn.model_selection.cross_val_predict` gives them.
+
+    ``tasks``: one progress leaf per member, or None. (The fold fits inside
+    ``cross_val_predict`` get no callbacks: it does not pass them on.)
+    """
     cv = check_cv(cv, y, classifier=True)
     fit_params = fit_params or {}
+    tasks = [None] * len(estimators) if tasks is None else tasks
     outputs = []
-    for (name, est), method in zip(estimators, methods):
+    for (name, est), method, task in zip(estimators, methods, tasks):
         params = fit_params.get(name, {}) if _per_member(fit_params) else fit_params
         if verbose:
             print(f"[skmerge] out-of-fold {method} of member {name!r}")
-        outputs.append(
-            cross_val_predict(
-                clone(est), X, y, cv=cv, method=method, n_jobs=n_jobs,
-                params=dict(params) or None,
+        with running(task):
+            outputs.append(
+                cross_val_predict(
+                    clone(est), X, y, cv=cv, method=method, n_jobs=n_jobs,
+                    # {} rather than None: scikit-learn 1.6 unpacks it when
+                    # metadata routing is enabled.
+                    params=dict(params),
+                )
             )
-        )
     return outputs
 
 
@@ -285,13 +352,18 @@ def clone_keeping_members(estimator, member_param):
     for attr in ("_metadata_request", "_sklearn_output_config"):
         if attr in estimator.__dict__:
             setattr(new, attr, copy.deepcopy(getattr(estimator, attr)))
+    if "_skl_callbacks" in estimator.__dict__:
+        # As sklearn.base.clone: callbacks are shared by reference.
+        new._skl_callbacks = estimator._skl_callbacks
     return new
 
 
-class _MemberEnsemble(ClassifierMixin, _BaseHeterogeneousEnsemble):
+class _MemberEnsemble(
+    ClassifierMixin, CallbackSupportMixin, _BaseHeterogeneousEnsemble
+):
     """What SoupClassifier and StackingMerger share: members as named pairs
     or a plain list, prefit members that survive ``clone``, members' tags and
-    metadata routing."""
+    metadata routing, and (scikit-learn >= 1.9) ``set_callbacks``."""
 
     @property
     def named_estimators(self):
@@ -311,6 +383,14 @@ class _MemberEnsemble(ClassifierMixin, _BaseHeterogeneousEnsemble):
         if not named:
             raise ValueError("All members are dropped; at least one is required.")
         for name, est in named:
+            if not (hasattr(est, "fit") and hasattr(est, "get_params")):
+                # Checked first: is_classifier raises an AttributeError on
+                # objects without __sklearn_tags__ (scikit-learn >= 1.7).
+                raise ValueError(
+                    f"Member {name!r} ({type(est).__name__}) is not a scikit-learn "
+                    "classifier (an estimator with fit and get_params), nor "
+                    f'"drop"; got {est!r}.'
+                )
             if not is_classifier(est):
                 raise ValueError(
                     f"Member {name!r} ({type(est).__name__}) is not a classifier."
@@ -390,7 +470,10 @@ class _MemberEnsemble(ClassifierMixin, _BaseHeterogeneousEnsemble):
             tags.input_tags.allow_nan = all(get_tags(e).input_tags.allow_nan for e in members)
             tags.input_tags.sparse = all(get_tags(e).input_tags.sparse for e in members)
             tags.input_tags.string = any(get_tags(e).input_tags.string for e in members)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, AttributeError):
+            # A member that is no estimator (fit says so, naming it): get_tags
+            # raises an AttributeError on it, which would break
+            # check_is_fitted and is_classifier on the ensemble itself.
             pass
         return tags
 

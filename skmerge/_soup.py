@@ -15,8 +15,16 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils._repr_html.estimator import _VisualBlock
-from sklearn.utils.metadata_routing import _routing_enabled, process_routing
+
+try:  # scikit-learn >= 1.7
+    from sklearn.utils._repr_html.estimator import _VisualBlock
+except ImportError:  # scikit-learn 1.6
+    from sklearn.utils._estimator_html_repr import _VisualBlock
+from sklearn.utils.metadata_routing import (
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.parallel import Parallel, delayed
@@ -61,6 +69,7 @@ from skmerge._members import (
     resolve_method,
     to_class_columns,
 )
+from skmerge._progress import Task, leaves, running
 from skmerge._temperature import fit_temperature
 from skmerge._weight_space import (
     _linear_proba_from_decision,
@@ -355,7 +364,12 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
                 f"`weights` must be numbers, one per estimator; got {self.weights!r}."
             ) from exc
         n_estimators = len(self.estimators)
-        if weights.ndim != 1 or weights.shape[0] != n_estimators:
+        if weights.ndim != 1:
+            raise ValueError(
+                "`weights` must be 1-D, one weight per estimator; got shape "
+                f"{weights.shape} for {n_estimators} estimators."
+            )
+        if weights.shape[0] != n_estimators:
             raise ValueError(
                 "Number of `estimators` and weights must be equal; got "
                 f"{weights.size} weights, {n_estimators} estimators."
@@ -461,9 +475,14 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
         # Materialised once so that every member sees the same folds.
         return list(splitter.split(X, y))
 
-    def _member_fit_params(self, names, sample_weight):
+    def _member_fit_params(self, names, sample_weight, fit_params):
+        """Members' fit parameters, as VotingClassifier routes them: with
+        routing enabled, what each member requests; otherwise
+        ``sample_weight`` to every member."""
         if _routing_enabled():
-            routed = process_routing(self, "fit", sample_weight=sample_weight)
+            if sample_weight is not None:
+                fit_params = {**fit_params, "sample_weight": sample_weight}
+            routed = process_routing(self, "fit", **fit_params)
             return {name: routed[name].fit for name in names}
         return {} if sample_weight is None else {"sample_weight": sample_weight}
 
@@ -477,7 +496,7 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
         # members in `estimators` are not validated yet
         prefer_skip_nested_validation=False
     )
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Choose the members' weights (and temperature) on held-out data.
 
         Parameters
@@ -494,6 +513,13 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
             of the temperature fit; with ``prefit=False`` also passed to the
             members' ``fit`` (routed when metadata routing is enabled).
 
+        **fit_params : dict
+            Other metadata for the members' ``fit`` with ``prefit=False``,
+            only with metadata routing enabled
+            (``sklearn.set_config(enable_metadata_routing=True)``): each
+            member gets what it requests, as in
+            :class:`~sklearn.ensemble.VotingClassifier`.
+
         Returns
         -------
         self : object
@@ -501,6 +527,7 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
         """
         # Everything is checked before any member predicts or fits, and
         # computed into locals: a fit that fails sets no fitted attribute.
+        _raise_for_params(fit_params, self, "fit")
         all_names = [name for name, _ in name_members(self.estimators)]
         named = self._named_members()
         names = [name for name, _ in named]
@@ -525,7 +552,13 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
             )
         y = self._check_y(X, y)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, y)
+            # Weights of held-out scores and log losses: negative ones would
+            # make them meaningless, all-zero ones undefined.
+            sample_weight = _check_sample_weight(
+                sample_weight, y, ensure_non_negative=True
+            )
+            if not np.any(sample_weight > 0):
+                raise ValueError("`sample_weight` must not be all zero.")
         if self.prefit:
             classes, n_features_in, feature_names_in = check_members_agree(named)
             check_labels_known(y, classes)
@@ -536,6 +569,20 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
         pool_methods, proba_methods = self._methods_for(named, kind)
         y_index = np.searchsorted(classes, y)
         scorer = Scorer(self.scoring, classes, y_index, sample_weight)
+        if self.prefit and fit_params:
+            # Nothing consumes them (prefit members are not fitted): routing
+            # raises its error naming them.
+            process_routing(self, "fit", **fit_params)
+
+        # Progress (scikit-learn's callbacks): the phases of this fit.
+        n_steps = self.n_iter if self.recipe == "ensemble_selection" else len(named)
+        progress = Task.root(
+            self,
+            (not self.prefit)
+            + (not self.prefit or kind != "model")
+            + 1
+            + (self.temperature == "auto"),
+        )
 
         # Held-out outputs, computed once ----------------------------------------
         if self.prefit:
@@ -548,7 +595,15 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
                 )
             else:
                 self._log(f"predicting {len(members)} members on {len(y)} samples")
-                raw = member_outputs(members, X, pool_methods, n_jobs=self.n_jobs)
+                task = progress.subtask("predict members", len(members)).begin()
+                raw = member_outputs(
+                    members,
+                    X,
+                    pool_methods,
+                    n_jobs=self.n_jobs,
+                    tasks=leaves(task, names, "predict"),
+                )
+                task.end()
                 soups = self._output_soups(
                     raw,
                     pool_methods,
@@ -562,10 +617,12 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
                 del raw
         else:
             splits = self._splits(X, y)
-            fit_params = self._member_fit_params(names, sample_weight)
+            fit_params = self._member_fit_params(names, sample_weight, fit_params)
             if kind == "model":
-                groups = self._fold_models(named, X, y, splits, fit_params)
+                with running(progress.subtask("fit members on folds")):
+                    groups = self._fold_models(named, X, y, splits, fit_params)
             else:
+                task = progress.subtask("out-of-fold predictions", len(named)).begin()
                 raw = out_of_fold_outputs(
                     named,
                     X,
@@ -575,7 +632,10 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
                     fit_params=fit_params,
                     n_jobs=self.n_jobs,
                     verbose=self.verbose,
+                    tasks=leaves(task, names, "out-of-fold"),
                 )
+                task.end()
+            task = progress.subtask("fit members", len(named)).begin()
             fitted = fit_members(
                 named,
                 X,
@@ -583,7 +643,9 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
                 fit_params=fit_params,
                 n_jobs=self.n_jobs,
                 verbose=self.verbose,
+                tasks=leaves(task, names, "fit"),
             )
+            task.end()
             classes, n_features_in, feature_names_in = check_members_agree(
                 list(zip(names, fitted, strict=True))
             )
@@ -609,7 +671,10 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
         # Recipe ---------------------------------------------------------------------
         member_scores = soups.member_scores()
 
+        recipe_task = progress.subtask(f"recipe {self.recipe}", n_steps).begin()
+
         def log(j, score):
+            recipe_task.subtask(f"step {names[j]}").begin().end()
             self._log(f"{self.recipe}: {names[j]!r} -> {score:.6g}")
 
         if self.recipe == "uniform":
@@ -620,14 +685,16 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
             weights, path = ensemble_selection_recipe(soups, self.n_iter, log=log)
         else:
             weights, path = optimized_recipe(soups, log=log)
+        recipe_task.end()
 
         # Pool, then calibrate -----------------------------------------------------
         if self.temperature == "auto":
-            if self.combine == "logit":
-                logits = log_softmax(soups.mean(weights))
-            else:
-                logits = proba_to_logits(soups.proba(weights))
-            temperature = float(fit_temperature(logits, y_index, sample_weight))
+            with running(progress.subtask("fit temperature")):
+                if self.combine == "logit":
+                    logits = log_softmax(soups.mean(weights))
+                else:
+                    logits = proba_to_logits(soups.proba(weights))
+                temperature = float(fit_temperature(logits, y_index, sample_weight))
         elif self.temperature is None:
             temperature = 1.0
         else:
@@ -665,6 +732,7 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
         self._names = names
         self._pool_methods = pool_methods
         self._proba_methods = proba_methods
+        progress.end()
         return self
 
     def _output_soups(
@@ -795,8 +863,12 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
         check_is_fitted(self)
         if self._combine == "params":
             return self.merged_estimator_.predict(X)
-        _, values = self._pooled(X)
-        return self.classes_[np.argmax(values, axis=1)]
+        # Chunk by chunk: the pooled (n_samples, n_classes) values are not kept.
+        predicted = [
+            np.argmax(self._pooled(X_rows)[1], axis=1)
+            for _, X_rows in self._row_chunks(X)
+        ]
+        return self.classes_[np.concatenate(predicted)]
 
     def predict_proba(self, X):
         """Pooled class probabilities, temperature-scaled.
@@ -936,8 +1008,21 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
             :meth:`get_feature_names_out`.
         """
         check_is_fitted(self)
-        probas = self._member_probas(X, np.arange(len(self.estimators_)))
-        return np.hstack(list(probas))
+        m, k = len(self.estimators_), len(self.classes_)
+        methods = self._proba_methods
+        result = None
+        # Chunk by chunk, each member's probabilities written in place.
+        for rows, members, outputs in self._outputs(X, np.arange(m), methods):
+            if result is None:
+                n = len(outputs[0]) if rows == slice(None) else _num_samples(X)
+                result = np.empty((n, m * k))
+            for j, (out, method, est) in enumerate(
+                zip(outputs, methods, members, strict=True)
+            ):
+                result[rows, j * k : (j + 1) * k] = member_proba(
+                    out, method, est.classes_, self.classes_
+                )
+        return result
 
     def get_feature_names_out(self, input_features=None):
         """Names of :meth:`transform`'s columns: ``<member>_<class>``.
@@ -978,29 +1063,51 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
             Rows sum to 1; columns in the order of ``estimators_``.
         """
         check_is_fitted(self)
+        # Chunk by chunk: the members' probabilities of one chunk at a time.
+        result = None
+        for rows, X_rows in self._row_chunks(X):
+            part = self._contributions(X_rows)
+            if rows == slice(None):
+                return part
+            if result is None:
+                result = np.empty((_num_samples(X), len(self.estimators_)))
+            result[rows] = part
+        return result
+
+    def _contributions(self, X):
         active = np.flatnonzero(self.weights_)
         weights = self.weights_[active]
         classes = self.classes_
         if self._combine == "params":
             predicted = np.searchsorted(classes, self.predict(X))
-            probas = self._member_probas(X, active)
+            n = predicted.shape[0]
+            taken = self._member_probas(X, active)[:, np.arange(n), predicted].T
         else:
+            # Each member's probability of the predicted class, member by
+            # member: (n, n_members), never all members' probabilities at once.
             methods = [self._pool_methods[j] for j in active]
             parts = []
             for _, members, outputs in self._outputs(X, active, methods):
-                spaces, probas = [], []
-                for out, method, est in zip(outputs, methods, members, strict=True):
-                    spaces.append(
-                        to_pool_space(out, method, est.classes_, classes, self._combine)
-                    )
-                    probas.append(member_proba(out, method, est.classes_, classes))
+                spaces = [
+                    to_pool_space(out, method, est.classes_, classes, self._combine)
+                    for out, method, est in zip(outputs, methods, members, strict=True)
+                ]
+                top = np.argmax(pool(spaces, weights), axis=1)
+                del spaces
+                rows = np.arange(top.shape[0])
                 parts.append(
-                    (np.argmax(pool(spaces, weights), axis=1), np.stack(probas))
+                    np.column_stack(
+                        [
+                            member_proba(out, method, est.classes_, classes)[rows, top]
+                            for out, method, est in zip(
+                                outputs, methods, members, strict=True
+                            )
+                        ]
+                    )
                 )
-            predicted = np.concatenate([p for p, _ in parts])
-            probas = np.concatenate([q for _, q in parts], axis=1)
-        n = predicted.shape[0]
-        share = probas[:, np.arange(n), predicted].T * weights
+            taken = np.concatenate(parts)
+            n = taken.shape[0]
+        share = taken * weights
         total = share.sum(axis=1, keepdims=True)
         share = np.divide(share, total, out=np.tile(weights, (n, 1)), where=total > 0)
         result = np.zeros((n, len(self.estimators_)))
@@ -1105,4 +1212,17 @@ def _unfitted_family(named):
                 f"({cls.__name__}) are of different classes; weight-space "
                 f"averaging needs members of one class. {_USE_PROBA}"
             )
+    if families[0][2].endswith("mlp"):
+        # Networks of other shapes or activations cannot be averaged: known
+        # from their parameters, before any of them is fitted.
+        (_, first), *others = [(name, _final_step(est)) for name, est in named]
+        for name, est in others:
+            for param in ("hidden_layer_sizes", "activation"):
+                a, b = first.get_params()[param], est.get_params()[param]
+                if np.atleast_1d(a).tolist() != np.atleast_1d(b).tolist():
+                    raise ValueError(
+                        f"Members {first_name!r} and {name!r} have different "
+                        f"{param}: {a!r} vs {b!r}; weight-space averaging needs "
+                        f"identical networks. {_USE_PROBA}"
+                    )
     return families[0][2]

@@ -60,12 +60,14 @@ from skmerge._members import (
     check_labels_known,
     check_members_agree,
     fit_members,
+    in_chunks,
     member_outputs,
     name_members,
     out_of_fold_outputs,
     resolve_method,
     to_class_columns,
 )
+from skmerge._progress import Task, leaves, running
 from skmerge._weight_space import _fitted_difference, _unwrap
 
 # Methods tried, in this order, by stack_method="auto" (as StackingClassifier).
@@ -431,7 +433,12 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
         self : object
             The fitted estimator.
         """
-        _raise_for_params(fit_params, self, "fit", allow=["sample_weight"])
+        # sample_weight is always accepted (scikit-learn 1.6 has no `allow=`).
+        _raise_for_params(
+            {k: v for k, v in fit_params.items() if k != "sample_weight"},
+            self,
+            "fit",
+        )
 
         # Everything is checked before any member is predicted or fitted.
         named = self._named_members()
@@ -473,13 +480,26 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
                 f"linear final estimator), but {blocker}."
             )
         member_params, final_params = self._route_fit_params(named, fit_params)
+        names = [name for name, _ in named]
+        merging = merge is not False and blocker is None
+        # Progress (scikit-learn's callbacks): the phases of this fit.
+        progress = Task.root(self, (1 if self.prefit else 2) + 1 + merging)
 
         # The members' outputs, computed once.
         if self.prefit:
             estimators = [est for _, est in named]
-            outputs = member_outputs(estimators, X, methods, n_jobs=self.n_jobs)
+            task = progress.subtask("predict members", len(named)).begin()
+            outputs = member_outputs(
+                estimators,
+                X,
+                methods,
+                n_jobs=self.n_jobs,
+                tasks=leaves(task, names, "predict"),
+            )
+            task.end()
             output_classes = [est.classes_ for est in estimators]
         else:
+            task = progress.subtask("out-of-fold predictions", len(named)).begin()
             outputs = out_of_fold_outputs(
                 named,
                 X,
@@ -489,8 +509,11 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
                 fit_params=member_params,
                 n_jobs=self.n_jobs,
                 verbose=self.verbose,
+                tasks=leaves(task, names, "out-of-fold"),
             )
+            task.end()
             output_classes = [member_classes] * len(named)
+            task = progress.subtask("fit members", len(named)).begin()
             estimators = fit_members(
                 named,
                 X,
@@ -498,7 +521,9 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
                 fit_params=member_params,
                 n_jobs=self.n_jobs,
                 verbose=self.verbose,
+                tasks=leaves(task, names, "fit"),
             )
+            task.end()
             named = [
                 (name, est) for (name, _), est in zip(named, estimators, strict=True)
             ]
@@ -509,21 +534,31 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
                 outputs, methods, output_classes, strict=True
             )
         ]
+        for (name, est), method, column in zip(named, methods, columns, strict=True):
+            if not np.isfinite(column).all():
+                raise ValueError(
+                    f"Member {name!r} ({type(est).__name__}) returned non-finite "
+                    f"values (NaN or infinity) from {method} on the "
+                    + ("data given to fit" if self.prefit else "out-of-fold data")
+                    + "; the final estimator can only learn from finite outputs."
+                )
         X_meta = self._concatenate(columns, X_features)
-        _fit_single_estimator(final, X_meta, y, final_params)
+        with running(progress.subtask("fit final estimator"), final):
+            _fit_single_estimator(final, X_meta, y, final_params)
 
         merged = None
-        if merge is not False and blocker is None:
-            merged, why_not = self._merge(
-                named,
-                methods,
-                member_classes,
-                final,
-                X,
-                X_meta,
-                [column.shape[1] for column in columns],
-                _precision(outputs),
-            )
+        if merging:
+            with running(progress.subtask("merge")):
+                merged, why_not = self._merge(
+                    named,
+                    methods,
+                    member_classes,
+                    final,
+                    X,
+                    X_meta,
+                    [column.shape[1] for column in columns],
+                    _precision(outputs),
+                )
             if merged is None and merge is True:
                 raise ValueError(f"merge=True, but {why_not}.")
 
@@ -550,6 +585,7 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
             elif attr in self.__dict__:
                 delattr(self, attr)
         self.merged_estimator_ = merged
+        progress.end()
         return self
 
     def _check_y(self, X, y):
@@ -761,11 +797,14 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
         X_features = self._check_passthrough(X) if self.passthrough else None
         return self._concatenate(columns, X_features)
 
-    def _predictor(self, X):
-        """The fitted model that predicts, and the input it takes."""
+    def _predict(self, method, X):
+        """``method`` of the fitted model that predicts, on row chunks of ``X``:
+        the members' outputs and stacked features of one chunk at a time, so
+        that memory stays bounded on a large ``X``."""
         if self.merged_estimator_ is not None:
-            return self.merged_estimator_, X
-        return self.final_estimator_, self._stack(X)
+            return in_chunks(getattr(self.merged_estimator_, method), X)
+        final = getattr(self.final_estimator_, method)
+        return in_chunks(lambda X_rows: final(self._stack(X_rows)), X)
 
     def transform(self, X):
         """The stacked features: the members' outputs side by side (then ``X``
@@ -800,8 +839,7 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
             The predicted classes.
         """
         check_is_fitted(self)
-        model, Z = self._predictor(X)
-        return model.predict(Z)
+        return self._predict("predict", X)
 
     @available_if(_final_has("predict_proba"))
     def predict_proba(self, X):
@@ -818,8 +856,7 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
             The class probabilities, in the order of ``classes_``.
         """
         check_is_fitted(self)
-        model, Z = self._predictor(X)
-        return model.predict_proba(Z)
+        return self._predict("predict_proba", X)
 
     @available_if(_final_has("decision_function"))
     def decision_function(self, X):
@@ -837,8 +874,7 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
             for two classes.
         """
         check_is_fitted(self)
-        model, Z = self._predictor(X)
-        return model.decision_function(Z)
+        return self._predict("decision_function", X)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the stacked features returned by :meth:`transform`.

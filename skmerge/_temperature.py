@@ -49,9 +49,11 @@ from skmerge._members import (
     check_labels_known,
     check_member_fitted,
     clone_keeping_members,
+    in_chunks,
     member_outputs,
     resolve_method,
 )
+from skmerge._progress import CallbackSupportMixin, Task, running
 
 # Bounds of the inverse temperature b = 1/T searched, in log space: T in
 # [1e-6, 1e6]. Reaching one is reported with a warning.
@@ -450,7 +452,7 @@ def _softmax(logits, temperature, log=False):
 
 
 class TemperatureCalibratedClassifier(
-    ClassifierMixin, MetaEstimatorMixin, BaseEstimator
+    ClassifierMixin, MetaEstimatorMixin, CallbackSupportMixin, BaseEstimator
 ):
     """Temperature scaling of a fitted classifier, that tunes without refitting.
 
@@ -638,13 +640,22 @@ class TemperatureCalibratedClassifier(
             )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, y)
+            # Checked here, as fit_temperature checks them, before any work.
+            if np.any(sample_weight < 0):
+                raise ValueError("`sample_weight` must be finite and non-negative.")
+            if not np.any(sample_weight > 0):
+                raise ValueError("`sample_weight` must not be all zero.")
         if self.prefit:
             _raise_for_params(fit_params, self, "fit")
             check_member_fitted("estimator", estimator)
             method = self._response(estimator)
             classes = np.asarray(estimator.classes_)
             check_labels_known(y, np.sort(classes), what="calibration data")
-            (output,) = member_outputs([estimator], X, [method])
+            # Progress (scikit-learn's callbacks): the phases of this fit.
+            progress = Task.root(self, 1 + (self.temperature == "auto"))
+            (output,) = member_outputs(
+                [estimator], X, [method], tasks=[progress.subtask("predict estimator")]
+            )
             fitted = estimator
         else:
             method = self._response(estimator)
@@ -666,23 +677,37 @@ class TemperatureCalibratedClassifier(
                     est_params["sample_weight"] = sample_weight
                 split_params = {}
             cv = check_cv(self.cv, y, classifier=True)
-            output = cross_val_predict(
-                clone(estimator),
-                X,
-                y,
-                cv=cv,
-                method=method,
-                n_jobs=self.n_jobs,
-                params={**est_params, **split_params} or None,
-            )
-            fitted = clone(estimator).fit(X, y, **est_params)
+            progress = Task.root(self, 2 + (self.temperature == "auto"))
+            with running(progress.subtask("out-of-fold predictions")):
+                output = cross_val_predict(
+                    clone(estimator),
+                    X,
+                    y,
+                    cv=cv,
+                    method=method,
+                    n_jobs=self.n_jobs,
+                    # {} rather than None: scikit-learn 1.6 unpacks it when
+                    # metadata routing is enabled.
+                    params={**est_params, **split_params},
+                )
+            fitted = clone(estimator)
+            with running(progress.subtask("fit estimator"), fitted):
+                fitted.fit(X, y, **est_params)
             classes = np.asarray(fitted.classes_)
         logits = _logits_from(output, method)
+        if not np.isfinite(logits).all():
+            raise ValueError(
+                f"Member 'estimator' ({type(estimator).__name__}) returned "
+                f"non-finite values (NaN or infinity) from {method} on the "
+                + ("calibration data" if self.prefit else "out-of-fold data")
+                + ": logits must be finite for temperature scaling."
+            )
         order = np.argsort(classes)
         y_index = order[np.searchsorted(classes[order], y)]
         check_consistent_length(logits, y_index)
         if self.temperature == "auto":
-            temperature, _ = _fit_temperature(logits, y_index, sample_weight)
+            with running(progress.subtask("fit temperature")):
+                temperature, _ = _fit_temperature(logits, y_index, sample_weight)
         else:
             temperature = float(self.temperature)
         checked, y_checked, w = _check_logits(logits, y_index, sample_weight)
@@ -696,6 +721,7 @@ class TemperatureCalibratedClassifier(
         for attr in ("n_features_in_", "feature_names_in_"):
             if hasattr(fitted, attr):
                 setattr(self, attr, getattr(fitted, attr))
+        progress.end()
         return self
 
     def _logits(self, X):
@@ -718,7 +744,10 @@ class TemperatureCalibratedClassifier(
             Columns in the order of ``classes_``.
         """
         check_is_fitted(self)
-        return _softmax(self._logits(X), self.temperature_)
+        # Chunk by chunk: the member's logits for all rows are never held.
+        return in_chunks(
+            lambda X_rows: _softmax(self._logits(X_rows), self.temperature_), X
+        )
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed stably.
@@ -733,7 +762,10 @@ class TemperatureCalibratedClassifier(
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        return _softmax(self._logits(X), self.temperature_, log=True)
+        return in_chunks(
+            lambda X_rows: _softmax(self._logits(X_rows), self.temperature_, log=True),
+            X,
+        )
 
     def predict(self, X):
         """The estimator's own prediction (temperature never changes it).

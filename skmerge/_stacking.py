@@ -935,6 +935,32 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
                 out[f"final_estimator__{key}"] = value
         return out
 
+    def set_params(self, **params):
+        """Set parameters of this estimator, its members or final estimator.
+
+        Setting ``final_estimator__<parameter>`` while ``final_estimator`` is
+        None first makes the default ``LogisticRegression()`` explicit, so
+        ``GridSearchCV(StackingMerger(models), {"final_estimator__C": [...]})``
+        works without naming the final estimator.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : StackingMerger
+        """
+        if (
+            params.get("final_estimator", self.final_estimator) is None
+            and any(key.startswith("final_estimator__") for key in params)
+        ):
+            params["final_estimator"] = LogisticRegression()
+        if "final_estimator" in params:
+            self.final_estimator = params.pop("final_estimator")
+        return super().set_params(**params)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         if self.passthrough:

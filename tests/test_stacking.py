@@ -916,3 +916,24 @@ def test_common_instances_merge_as_intended():
 @parametrize_with_checks(COMMON_INSTANCES)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_grid_search_over_default_final_estimator_c():
+    # DESIGN 1.3: GridSearchCV(StackingMerger(fitted), {"final_estimator__C": ...})
+    # with the default final_estimator=None.
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = make_classification(n_samples=300, n_classes=3, n_informative=5, random_state=0)
+    members = [
+        LogisticRegression(C=c, max_iter=1000).fit(X[:150], y[:150]) for c in (0.1, 1.0)
+    ]
+    stack = StackingMerger(members)
+    search = GridSearchCV(stack, {"final_estimator__C": [0.01, 1.0]}, cv=3)
+    search.fit(X[150:], y[150:])
+    assert stack.final_estimator is None  # the user's object is untouched
+    best = search.best_estimator_.final_estimator_
+    assert isinstance(best, LogisticRegression)
+    assert best.C == search.best_params_["final_estimator__C"]
+    for member, fitted in zip(members, search.best_estimator_.estimators_):
+        assert fitted is member

@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+import sklearn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -20,6 +21,7 @@ from sklearn.metrics import (
     log_loss,
     roc_auc_score,
 )
+from sklearn.utils.fixes import parse_version
 
 from skmerge._combine import (
     ModelSoups,
@@ -220,9 +222,13 @@ def test_scorer_matches_sklearn_metrics(held_out, weighted):
     assert _scorer(y, k, "accuracy", sw)(p) == pytest.approx(
         accuracy_score(y, p.argmax(axis=1), sample_weight=sw)
     )
-    assert _scorer(y, k, "neg_brier_score", sw)(p) == pytest.approx(
-        -brier_score_loss(y, p, sample_weight=sw, labels=[0, 1, 2])
-    )
+    # scikit-learn >= 1.7 takes multiclass probabilities; its formula (mean
+    # over samples of the squared error summed over classes) by hand before.
+    if parse_version(sklearn.__version__) >= parse_version("1.7"):
+        brier = brier_score_loss(y, p, sample_weight=sw, labels=[0, 1, 2])
+    else:
+        brier = np.average(((p - np.eye(k)[y]) ** 2).sum(axis=1), weights=sw)
+    assert _scorer(y, k, "neg_brier_score", sw)(p) == pytest.approx(-brier)
     assert _scorer(y, k, "roc_auc_ovr", sw)(p) == pytest.approx(
         roc_auc_score(y, p, multi_class="ovr", sample_weight=sw)
     )

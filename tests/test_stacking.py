@@ -415,7 +415,8 @@ def test_merge_float32_members(data):
         LogisticRegression().fit(X_train, y_train),
         RidgeClassifier().fit(X_train, y_train),
     ]
-    assert members[0].coef_.dtype == np.float32
+    # LogisticRegression keeps float32 coef_ from scikit-learn 1.7, Ridge before.
+    assert any(m.coef_.dtype == np.float32 for m in members)
     params = dict(stack_method="decision_function")
     merged = StackingMerger(members, merge=True, **params).fit(X_held, y_held)
     stacked = StackingMerger(members, merge=False, **params).fit(X_held, y_held)

@@ -148,7 +148,7 @@ class _LogLoss:
     """
 
     def __init__(self, logits, y, w):
-        self.logits, self.w = logits, w
+        self.logits, self.y, self.w = logits, y, w
         self.zmax, self.dy, self.dmean = _row_stats(logits, y)
         n, k = logits.shape
         self.block = min(n, max(1, _BLOCK_ELEMENTS // k))
@@ -310,7 +310,12 @@ def _fit_temperature(logits, y, sample_weight=None):
     a few machine epsilons. Only the float64 passes decide convergence.
     """
     logits, y, w = _check_logits(logits, y, sample_weight)
-    objective = _LogLoss(logits, y, w)
+    return _minimise(_LogLoss(logits, y, w))
+
+
+def _minimise(objective):
+    """The three phases of :func:`_fit_temperature` on a built objective."""
+    logits, y, w = objective.logits, objective.y, objective.w
     n = logits.shape[0]
     # The derivative of the loss in b rises from sum(w * (mean(d) - d_y)) at
     # b = 0 to -sum(w * d_y) as b -> oo (d = z - max(z)). When it never
@@ -422,11 +427,6 @@ def fit_temperature(logits, y, sample_weight=None):
     3.02
     """
     return _fit_temperature(logits, y, sample_weight)[0]
-
-
-def _log_loss_at(logits, y, w, temperature):
-    """Weighted log loss of ``softmax(logits / T)`` (one pass)."""
-    return _LogLoss(logits, y, w)(1.0 / temperature)[0]
 
 
 def _logits_from(output, method):
@@ -705,19 +705,20 @@ class TemperatureCalibratedClassifier(
         order = np.argsort(classes)
         y_index = order[np.searchsorted(classes[order], y)]
         check_consistent_length(logits, y_index)
+        # One validated objective serves the fit and both reported losses.
+        objective = _LogLoss(*_check_logits(logits, y_index, sample_weight))
         if self.temperature == "auto":
             with running(progress.subtask("fit temperature")):
-                temperature, _ = _fit_temperature(logits, y_index, sample_weight)
+                temperature, _ = _minimise(objective)
         else:
             temperature = float(self.temperature)
-        checked, y_checked, w = _check_logits(logits, y_index, sample_weight)
 
         self.estimator_ = fitted
         self.response_ = method
         self.classes_ = classes
         self.temperature_ = temperature
-        self.log_loss_before_ = float(_log_loss_at(checked, y_checked, w, 1.0))
-        self.log_loss_after_ = float(_log_loss_at(checked, y_checked, w, temperature))
+        self.log_loss_before_ = float(objective(1.0)[0])
+        self.log_loss_after_ = float(objective(1.0 / temperature)[0])
         for attr in ("n_features_in_", "feature_names_in_"):
             if hasattr(fitted, attr):
                 setattr(self, attr, getattr(fitted, attr))

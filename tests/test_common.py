@@ -41,19 +41,10 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from threadpoolctl import threadpool_limits
 
 from skmerge import SoupClassifier, StackingMerger, TemperatureCalibratedClassifier
 
 SKLEARN_VERSION = tuple(int(part) for part in sklearn.__version__.split(".")[:2])
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    # The checks fit tiny problems many times: BLAS threads only add overhead
-    # on a shared machine.
-    with threadpool_limits(limits=1):
-        yield
 
 
 def _tree():

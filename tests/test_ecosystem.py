@@ -40,7 +40,6 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils import Bunch
-from threadpoolctl import threadpool_limits
 
 from skmerge import (
     SoupClassifier,
@@ -50,13 +49,6 @@ from skmerge import (
 )
 
 SKLEARN_VERSION = tuple(int(part) for part in sklearn.__version__.split(".")[:2])
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    # Small problems gain nothing from BLAS threads on a shared machine.
-    with threadpool_limits(limits=1):
-        yield
 
 
 # Data and members ---------------------------------------------------------------

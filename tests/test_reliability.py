@@ -29,7 +29,6 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.metaestimators import available_if
-from threadpoolctl import threadpool_limits
 
 try:
     from joblib import parallel_config
@@ -47,13 +46,6 @@ from skmerge._temperature import (
 )
 
 T_LOW, T_HIGH = float(np.exp(-LOG_B_BOUNDS[1])), float(np.exp(-LOG_B_BOUNDS[0]))
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    # Small problems gain nothing from BLAS threads on a shared machine.
-    with threadpool_limits(limits=1):
-        yield
 
 
 # Data and members ---------------------------------------------------------------

@@ -35,21 +35,11 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.fixes import parse_version
-from threadpoolctl import threadpool_limits
 
 import skmerge._soup as soup_module
 from skmerge._soup import SoupClassifier
 from skmerge._temperature import TemperatureCalibratedClassifier, fit_temperature
 from skmerge._weight_space import permute_mlp_hidden
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    # Small problems gain nothing from BLAS threads, and on a busy machine
-    # oversubscribed threads make scipy's L-BFGS ten times slower.
-    with threadpool_limits(limits=1):
-        yield
-
 
 # Data and members ---------------------------------------------------------------------
 

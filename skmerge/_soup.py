@@ -7,12 +7,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import TransformerMixin, _fit_context, clone
-from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LogisticRegression
-from sklearn.linear_model._base import LinearClassifierMixin
-from sklearn.model_selection import StratifiedKFold, check_cv
-from sklearn.neural_network import MLPClassifier
-from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -20,80 +14,57 @@ try:  # scikit-learn >= 1.7
     from sklearn.utils._repr_html.estimator import _VisualBlock
 except ImportError:  # scikit-learn 1.6
     from sklearn.utils._estimator_html_repr import _VisualBlock
-from sklearn.utils.metadata_routing import (
-    _raise_for_params,
-    _routing_enabled,
-    process_routing,
-)
+from sklearn.base import ClassifierMixin
+from sklearn.utils.metadata_routing import _raise_for_params, process_routing
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
     _check_feature_names_in,
     _check_method_params,
-    _check_sample_weight,
     _num_samples,
     check_is_fitted,
-    column_or_1d,
     indexable,
 )
 
-from skmerge._combine import (
+from skmerge._base import (
+    _BaseMembers,
+    check_finite,
+    check_labels_known,
+    check_members_agree,
+    is_drop,
+    member_output,
+    member_outputs,
+    name_members,
+    resolve_method,
+    row_chunks,
+    to_class_columns,
+)
+from skmerge._progress import Task, running
+from skmerge._recipes import (
+    RECIPES,
     SCORINGS,
     ModelSoups,
     OutputSoups,
     Scorer,
-    ensemble_selection_recipe,
-    greedy_recipe,
     log_softmax,
     member_proba,
-    optimized_recipe,
     pool,
     proba_to_logits,
     softmax,
     to_pool_space,
-    uniform_recipe,
 )
-from skmerge._members import (
-    CHUNK_SIZE,
-    _is_drop,
-    _MemberEnsemble,
-    _per_member,
-    _predict_chunked,
-    check_labels_known,
-    check_members_agree,
-    fit_members,
-    member_outputs,
-    name_members,
-    out_of_fold_outputs,
-    resolve_method,
-    to_class_columns,
-)
-from skmerge._progress import Task, leaves, running
 from skmerge._temperature import fit_temperature
 from skmerge._weight_space import (
-    _linear_proba_from_decision,
     align_mlps,
     average_estimators,
+    check_alignable,
+    linear_link,
+    soup_family,
     weight_space_family,
 )
 
-_USE_PROBA = 'Use combine="proba" to average their predicted probabilities instead.'
 
-
-def _unwrap(est):
-    """The estimator inside (nested) FrozenEstimator wrappers."""
-    while isinstance(est, FrozenEstimator):
-        est = est.estimator
-    return est
-
-
-def _final_step(est):
-    est = _unwrap(est)
-    return _unwrap(est.steps[-1][1]) if isinstance(est, Pipeline) else est
-
-
-class SoupClassifier(TransformerMixin, _MemberEnsemble):
+class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
     """Merge fitted classifiers into one soup: pooled predictions or one model.
 
     A *soup* combines its members' predictions with weights (``combine``) that
@@ -389,60 +360,11 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
             )
         return weights
 
-    def _check_y(self, X, y):
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y")
-        if y_type not in ("binary", "multiclass"):
-            raise ValueError(
-                "SoupClassifier supports binary or multiclass targets only; got "
-                f"a {y_type} target."
-            )
-        try:
-            n = _num_samples(X)
-        except TypeError:
-            n = None
-        if n is not None and y.shape[0] != n:
-            raise ValueError(
-                "`y` must hold one label per sample of X; got "
-                f"{y.shape[0]} labels for {n} samples."
-            )
-        return y
-
-    def _params_kind(self, named):
-        """For combine="params": "linear" when candidates can be scored from
-        cached decision functions, "model" when they must be merged (MLPs).
-        Raises before any work when members cannot be averaged."""
-        names = [name for name, _ in named]
-        members = [est for _, est in named]
-        if self.prefit:
-            family = weight_space_family(members, names)
-            if family == "pipeline":
-                family = (
-                    "mlp"
-                    if isinstance(_final_step(members[0]), MLPClassifier)
-                    else "linear"
-                )
-                family = "pipeline-" + family
-        else:
-            family = _unfitted_family(named)
-        if self.align is not None and family != "mlp":
-            bad = next(
-                (name, est)
-                for name, est in named
-                if not isinstance(_unwrap(est), MLPClassifier)
-            )
-            raise ValueError(
-                f'align="permutation" needs combine="params" over MLPClassifier '
-                f"members; member {bad[0]!r} is a {type(_unwrap(bad[1])).__name__}."
-            )
-        return "model" if family.endswith("mlp") else "linear"
-
-    def _methods_for(self, named, kind):
+    def _methods_for(self, named, family):
         """Each member's method for pooling, and for its probabilities."""
         pool_methods, proba_methods = [], []
         for name, est in named:
-            if self.combine == "proba":
+            if self.combine == "proba" or family == "mlp":
                 method = resolve_method(name, est, "predict_proba", None)
             elif self.combine == "logit":
                 method = resolve_method(
@@ -450,10 +372,8 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
                 )
             elif self.combine == "vote":
                 method = resolve_method(name, est, "predict", None)
-            elif kind == "linear":
-                method = resolve_method(name, est, "decision_function", None)
             else:
-                method = resolve_method(name, est, "predict_proba", None)
+                method = resolve_method(name, est, "decision_function", None)
             pool_methods.append(method)
             if self.combine == "params":
                 proba_methods.append(
@@ -465,26 +385,74 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
                 proba_methods.append(method)
         return pool_methods, proba_methods
 
-    def _splits(self, X, y):
-        if isinstance(self.cv, Integral):
-            splitter = StratifiedKFold(
-                n_splits=self.cv, shuffle=True, random_state=self.random_state
+    def _validate(self, X, y, sample_weight, fit_params):
+        """Everything checked before any member predicts or fits: the plan
+        of this fit."""
+        named = self._named_members()
+        user_weights = self._check_weights(
+            [
+                i
+                for i, (_, e) in enumerate(name_members(self.estimators))
+                if not is_drop(e)
+            ]
+        )
+        if self.weights is not None and self.recipe != "uniform":
+            warnings.warn(
+                f"`weights` is used by recipe='uniform' only; recipe={self.recipe!r} "
+                "chooses its own weights and ignores them.",
+                UserWarning,
             )
+        if self.align is not None and self.combine != "params":
+            raise ValueError(
+                'align="permutation" applies to combine="params" only; got '
+                f"combine={self.combine!r}."
+            )
+        y = self._check_target(X, y)
+        sample_weight = self._check_sample_weight(sample_weight, y)
+        if self.prefit:
+            classes, _, _ = check_members_agree(named, X)
+            check_labels_known(y, classes)
         else:
-            splitter = check_cv(self.cv, y, classifier=True)
-        # Materialised once so that every member sees the same folds.
-        return list(splitter.split(X, y))
-
-    def _member_fit_params(self, names, sample_weight, fit_params):
-        """Members' fit parameters, as VotingClassifier routes them: with
-        routing enabled, what each member requests; otherwise
-        ``sample_weight`` to every member."""
-        if _routing_enabled():
-            if sample_weight is not None:
-                fit_params = {**fit_params, "sample_weight": sample_weight}
-            routed = process_routing(self, "fit", **fit_params)
-            return {name: routed[name].fit for name in names}
-        return {} if sample_weight is None else {"sample_weight": sample_weight}
+            classes = np.unique(y)
+            check_labels_known(y, classes, what="training data")
+        family = None
+        if self.combine == "params":
+            family = soup_family(named, fitted=self.prefit)
+            if self.align is not None:
+                check_alignable(named)
+        pool_methods, proba_methods = self._methods_for(named, family)
+        if self.prefit:
+            # Nothing consumes fit metadata (prefit members are not fitted):
+            # routing raises its error naming them.
+            if fit_params:
+                process_routing(self, "fit", **fit_params)
+            member_params, split_params = None, None
+        else:
+            member_params, split_params, _ = self._route_fit(
+                named, sample_weight, fit_params
+            )
+        y_index = np.searchsorted(classes, y)
+        return Bunch(
+            named=named,
+            names=[name for name, _ in named],
+            y=y,
+            y_index=y_index,
+            sample_weight=sample_weight,
+            classes=classes,
+            family=family,
+            pool_methods=pool_methods,
+            proba_methods=proba_methods,
+            user_weights=user_weights,
+            member_params=member_params,
+            split_params=split_params,
+            scorer=Scorer(self.scoring, classes, y_index, sample_weight),
+            # With prefit=False, recipe="uniform" and no fitted temperature
+            # nothing needs a held-out signal: each member is fitted once, as
+            # VotingClassifier fits it.
+            held_out=self.prefit
+            or self.recipe != "uniform"
+            or self.temperature == "auto",
+        )
 
     def _log(self, message):
         if self.verbose:
@@ -511,7 +479,9 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the held-out scores, of the ``"optimized"`` log loss and
             of the temperature fit; with ``prefit=False`` also passed to the
-            members' ``fit`` (routed when metadata routing is enabled).
+            members' ``fit`` that take it (routed when metadata routing is
+            enabled; members whose ``fit`` does not take it are warned about,
+            as :class:`~sklearn.calibration.CalibratedClassifierCV` does).
 
         **fit_params : dict
             Other metadata for the members' ``fit`` with ``prefit=False``,
@@ -528,281 +498,190 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
         # Everything is checked before any member predicts or fits, and
         # computed into locals: a fit that fails sets no fitted attribute.
         _raise_for_params(fit_params, self, "fit")
-        all_names = [name for name, _ in name_members(self.estimators)]
-        named = self._named_members()
-        names = [name for name, _ in named]
-        members = [est for _, est in named]
-        user_weights = self._check_weights(
-            [
-                i
-                for i, (_, est) in enumerate(name_members(self.estimators))
-                if not _is_drop(est)
-            ]
-        )
-        if self.weights is not None and self.recipe != "uniform":
-            warnings.warn(
-                f"`weights` is used by recipe='uniform' only; recipe={self.recipe!r} "
-                "chooses its own weights and ignores them.",
-                UserWarning,
-            )
-        if self.align is not None and self.combine != "params":
-            raise ValueError(
-                'align="permutation" applies to combine="params" only; got '
-                f"combine={self.combine!r}."
-            )
-        y = self._check_y(X, y)
-        if sample_weight is not None:
-            # Weights of held-out scores and log losses: negative ones would
-            # make them meaningless, all-zero ones undefined.
-            sample_weight = _check_sample_weight(
-                sample_weight, y, ensure_non_negative=True
-            )
-            if not np.any(sample_weight > 0):
-                raise ValueError("`sample_weight` must not be all zero.")
-        if self.prefit:
-            classes, n_features_in, feature_names_in = check_members_agree(named)
-            check_labels_known(y, classes)
-        else:
-            classes = np.unique(y)
-            check_labels_known(y, classes, what="training data")
-        kind = self._params_kind(named) if self.combine == "params" else None
-        pool_methods, proba_methods = self._methods_for(named, kind)
-        y_index = np.searchsorted(classes, y)
-        scorer = Scorer(self.scoring, classes, y_index, sample_weight)
-        if self.prefit and fit_params:
-            # Nothing consumes them (prefit members are not fitted): routing
-            # raises its error naming them.
-            process_routing(self, "fit", **fit_params)
-
-        # Progress (scikit-learn's callbacks): the phases of this fit.
-        n_steps = self.n_iter if self.recipe == "ensemble_selection" else len(named)
-        progress = Task.root(
-            self,
-            (not self.prefit)
-            + (not self.prefit or kind != "model")
-            + 1
-            + (self.temperature == "auto"),
-        )
-
-        # Held-out outputs, computed once ----------------------------------------
-        if self.prefit:
-            fit_params = None
-            fitted = members
-            aligned = align_mlps(members, names) if self.align else None
-            if kind == "model":
-                soups = ModelSoups(
-                    [(aligned or members, X, None)], _merger(names), scorer
-                )
-            else:
-                self._log(f"predicting {len(members)} members on {len(y)} samples")
-                task = progress.subtask("predict members", len(members)).begin()
-                raw = member_outputs(
-                    members,
-                    X,
-                    pool_methods,
-                    n_jobs=self.n_jobs,
-                    tasks=leaves(task, names, "predict"),
-                )
-                task.end()
-                soups = self._output_soups(
-                    raw,
-                    pool_methods,
-                    [est.classes_ for est in members],
-                    names,
-                    classes,
-                    scorer,
-                    kind,
-                    members[0],
-                )
-                del raw
-        else:
-            splits = self._splits(X, y)
-            fit_params = self._member_fit_params(names, sample_weight, fit_params)
-            if kind == "model":
-                with running(progress.subtask("fit members on folds")):
-                    groups = self._fold_models(named, X, y, splits, fit_params)
-            else:
-                task = progress.subtask("out-of-fold predictions", len(named)).begin()
-                raw = out_of_fold_outputs(
-                    named,
-                    X,
-                    y,
-                    pool_methods,
-                    cv=splits,
-                    fit_params=fit_params,
-                    n_jobs=self.n_jobs,
-                    verbose=self.verbose,
-                    tasks=leaves(task, names, "out-of-fold"),
-                )
-                task.end()
-            task = progress.subtask("fit members", len(named)).begin()
-            fitted = fit_members(
-                named,
-                X,
-                y,
-                fit_params=fit_params,
-                n_jobs=self.n_jobs,
-                verbose=self.verbose,
-                tasks=leaves(task, names, "fit"),
-            )
-            task.end()
-            classes, n_features_in, feature_names_in = check_members_agree(
-                list(zip(names, fitted, strict=True))
-            )
-            if kind is not None:
-                weight_space_family(fitted, names)
-            aligned = align_mlps(fitted, names) if self.align else None
-            if kind == "model":
-                soups = ModelSoups(groups, _merger(names), scorer)
-            else:
-                # cross_val_predict lays columns out in the sorted classes.
-                soups = self._output_soups(
-                    raw,
-                    pool_methods,
-                    [classes] * len(members),
-                    names,
-                    classes,
-                    scorer,
-                    kind,
-                    fitted[0],
-                )
-                del raw
-
-        # Recipe ---------------------------------------------------------------------
-        member_scores = soups.member_scores()
-
-        recipe_task = progress.subtask(f"recipe {self.recipe}", n_steps).begin()
-
-        def log(j, score):
-            recipe_task.subtask(f"step {names[j]}").begin().end()
-            self._log(f"{self.recipe}: {names[j]!r} -> {score:.6g}")
-
-        if self.recipe == "uniform":
-            weights, path = uniform_recipe(soups, user_weights, log=log)
-        elif self.recipe == "greedy":
-            weights, path = greedy_recipe(soups, member_scores, log=log)
-        elif self.recipe == "ensemble_selection":
-            weights, path = ensemble_selection_recipe(soups, self.n_iter, log=log)
-        else:
-            weights, path = optimized_recipe(soups, log=log)
-        recipe_task.end()
-
-        # Pool, then calibrate -----------------------------------------------------
-        if self.temperature == "auto":
-            with running(progress.subtask("fit temperature")):
-                if self.combine == "logit":
-                    logits = log_softmax(soups.mean(weights))
-                else:
-                    logits = proba_to_logits(soups.proba(weights))
-                temperature = float(fit_temperature(logits, y_index, sample_weight))
-        elif self.temperature is None:
-            temperature = 1.0
-        else:
-            temperature = float(self.temperature)
+        plan = self._validate(X, y, sample_weight, fit_params)
+        progress = Task.root(self, self._n_phases(plan))
+        fitted, aligned, soups = self._held_out_soups(plan, X, progress)
+        weights, path, member_scores = self._run_recipe(plan, soups, progress)
+        temperature = self._fit_temperature(plan, soups, weights, progress)
         del soups
-
         merged = None
-        if kind is not None:
-            merged = average_estimators(aligned or fitted, weights, names)
-
-        # Fitted attributes, all at once -------------------------------------------
-        by_name = dict(zip(names, fitted, strict=True))
-        self.estimators_ = list(fitted)
-        self.named_estimators_ = Bunch(
-            **{name: by_name.get(name, "drop") for name in all_names}
+        if plan.family is not None:
+            merged = average_estimators(aligned or fitted, weights, plan.names)
+        self._set_fitted(
+            plan, X, fitted, weights, path, member_scores, temperature, merged
         )
-        self.classes_ = classes
-        self.weights_ = weights
-        self.member_scores_ = member_scores
-        self.selection_path_ = [(names[j], float(score)) for j, score in path]
-        self.temperature_ = temperature
-        if merged is not None:
-            self.merged_estimator_ = merged
-        elif hasattr(self, "merged_estimator_"):
-            del self.merged_estimator_
-        if n_features_in is not None:
-            self.n_features_in_ = n_features_in
-        elif hasattr(self, "n_features_in_"):
-            del self.n_features_in_
-        if feature_names_in is not None:
-            self.feature_names_in_ = feature_names_in
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self._combine = self.combine
-        self._names = names
-        self._pool_methods = pool_methods
-        self._proba_methods = proba_methods
         progress.end()
         return self
 
-    def _output_soups(
-        self, raw, methods, member_classes, names, classes, scorer, kind, reference
+    def _n_phases(self, plan):
+        """The phases of this fit, for progress callbacks."""
+        if self.prefit:
+            members = plan.family != "mlp"  # MLP soups merge, never predict
+        else:
+            members = 1 + plan.held_out  # (out-of-fold or fold fits,) fits
+        return members + plan.held_out + (self.temperature == "auto")
+
+    def _held_out_soups(self, plan, X, progress):
+        """Fitted members, their aligned copies (``align``) and the candidate
+        soups on held-out outputs, computed once (None when nothing needs
+        them)."""
+        merger = _merger(plan.names)
+        if plan.family == "mlp" and not self.prefit and plan.held_out:
+            # Merged MLPs are scored by merging members fitted on each fold.
+            with running(progress.subtask("fit members on folds")):
+                groups = self._fold_models(plan, X)
+            fitted, _ = self._members_outputs(
+                plan.named, X, plan.y, None, plan.member_params, progress
+            )
+            weight_space_family(fitted, plan.names)
+            aligned = align_mlps(fitted, plan.names) if self.align else None
+            return fitted, aligned, ModelSoups(groups, merger, plan.scorer)
+        methods = plan.pool_methods if plan.held_out and plan.family != "mlp" else None
+        if methods is not None:
+            self._log(
+                f"{'predicting' if self.prefit else 'cross-validating'} "
+                f"{len(plan.named)} members on {len(plan.y_index)} samples"
+            )
+        fitted, outputs = self._members_outputs(
+            plan.named,
+            X,
+            plan.y,
+            methods,
+            plan.member_params,
+            progress,
+            split_params=plan.split_params,
+        )
+        if plan.family is not None and not self.prefit:
+            weight_space_family(fitted, plan.names)
+        aligned = align_mlps(fitted, plan.names) if self.align else None
+        if plan.family == "mlp" and plan.held_out:
+            return (
+                fitted,
+                aligned,
+                ModelSoups([(aligned or fitted, X, None)], merger, plan.scorer),
+            )
+        if outputs is None:
+            return fitted, aligned, None
+        # cross_val_predict lays columns out in the sorted classes.
+        member_classes = (
+            [est.classes_ for est in fitted]
+            if self.prefit
+            else [plan.classes] * len(fitted)
+        )
+        return (
+            fitted,
+            aligned,
+            self._output_soups(outputs, plan, member_classes, fitted[0]),
+        )
+
+    def _run_recipe(self, plan, soups, progress):
+        """``(weights, path, member_scores)`` of the recipe on the soups."""
+        if soups is None:
+            # VotingClassifier's fit: the user's weights, nothing scored.
+            m = len(plan.named)
+            weights = np.ones(m) if plan.user_weights is None else plan.user_weights
+            weights = weights / weights.sum()
+            path = [(int(j), np.nan) for j in np.flatnonzero(weights)]
+            return weights, path, np.full(m, np.nan)
+        member_scores = soups.member_scores()
+        n_steps = (
+            self.n_iter if self.recipe == "ensemble_selection" else len(plan.named)
+        )
+        task = progress.subtask(f"recipe {self.recipe}", n_steps).begin()
+
+        def log(j, score):
+            task.subtask(f"step {plan.names[j]}").begin().end()
+            self._log(f"{self.recipe}: {plan.names[j]!r} -> {score:.6g}")
+
+        options = Bunch(
+            weights=plan.user_weights, member_scores=member_scores, n_iter=self.n_iter
+        )
+        weights, path = RECIPES[self.recipe](soups, options, log)
+        task.end()
+        return weights, path, member_scores
+
+    def _fit_temperature(self, plan, soups, weights, progress):
+        """Pool, then calibrate: the temperature of the pooled soup."""
+        if self.temperature is None:
+            return 1.0
+        if self.temperature != "auto":
+            return float(self.temperature)
+        with running(progress.subtask("fit temperature")):
+            if self.combine == "logit":
+                logits = log_softmax(soups.mean(weights))
+            else:
+                logits = proba_to_logits(soups.proba(weights))
+            return float(fit_temperature(logits, plan.y_index, plan.sample_weight))
+
+    def _set_fitted(
+        self, plan, X, fitted, weights, path, member_scores, temperature, merged
     ):
+        """Every fitted attribute, all at once."""
+        self.classes_ = self._set_members(plan.named, fitted, X)
+        self.weights_ = weights
+        self.member_scores_ = member_scores
+        self.selection_path_ = [(plan.names[j], float(score)) for j, score in path]
+        self.temperature_ = temperature
+        if merged is not None:
+            self.merged_estimator_ = merged
+        elif "merged_estimator_" in self.__dict__:
+            del self.merged_estimator_
+        self._combine = self.combine
+        self._names = plan.names
+        self._pool_methods = plan.pool_methods
+        self._proba_methods = plan.proba_methods
+
+    def _output_soups(self, raw, plan, member_classes, reference):
         """Members' raw outputs -> pooling spaces (converted one at a time)."""
         spaces = []
-        for j, method in enumerate(methods):
+        for j, method in enumerate(plan.pool_methods):
             space = to_pool_space(
-                raw[j], method, member_classes[j], classes, self.combine
+                raw[j], method, member_classes[j], plan.classes, self.combine
             )
             raw[j] = None
-            if not np.isfinite(space).all():
-                raise ValueError(
-                    f"Member {names[j]!r} returned non-finite values (NaN or "
-                    f"infinity) from {method} on the data given to fit; a soup "
-                    "can only pool finite outputs."
-                )
+            check_finite(
+                space,
+                plan.names[j],
+                plan.named[j][1],
+                method,
+                "data given to fit",
+                "a soup can only pool finite outputs",
+            )
             spaces.append(space)
         if self.combine == "logit":
             link = "softmax"
-        elif kind == "linear":
-            link = _linear_link(reference, classes)
+        elif plan.family == "linear":
+            link = linear_link(reference, plan.classes)
         else:
             link = "identity"
-        return OutputSoups(spaces, scorer, link=link)
+        return OutputSoups(spaces, plan.scorer, link=link)
 
-    def _fold_models(self, named, X, y, splits, fit_params):
+    def _fold_models(self, plan, X):
         """Members fitted on each training fold (for merged candidates)."""
         (X,) = indexable(X)
-        jobs = [(f, name, est) for f in range(len(splits)) for name, est in named]
+        splits = self._splits(X, plan.y, plan.split_params)
+        jobs = [(f, name, est) for f in range(len(splits)) for name, est in plan.named]
         fitted = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_on_rows)(
-                est,
-                X,
-                y,
-                splits[f][0],
-                fit_params.get(name, {}) if _per_member(fit_params) else fit_params,
+                est, X, plan.y, splits[f][0], plan.member_params[name]
             )
             for f, name, est in jobs
         )
-        names = [name for name, _ in named]
-        m, groups = len(named), []
+        m, groups = len(plan.named), []
         for f, (_, test) in enumerate(splits):
             models = fitted[f * m : (f + 1) * m]
-            weight_space_family(models, names)
+            weight_space_family(models, plan.names)
             if self.align:
-                models = align_mlps(models, names)
+                models = align_mlps(models, plan.names)
             groups.append((models, _safe_indexing(X, test), test))
         return groups
 
     # Prediction ----------------------------------------------------------------
 
-    def _row_chunks(self, X):
-        try:
-            n = _num_samples(X)
-        except TypeError:
-            n = None
-        if n is None or n <= CHUNK_SIZE:
-            yield slice(None), X
-            return
-        (X,) = indexable(X)
-        for start in range(0, n, CHUNK_SIZE):
-            rows = slice(start, min(start + CHUNK_SIZE, n))
-            yield rows, _safe_indexing(X, rows)
-
     def _outputs(self, X, indices, methods):
         """Raw outputs of the members at ``indices``, chunk by chunk."""
         members = [self.estimators_[j] for j in indices]
-        for rows, X_rows in self._row_chunks(X):
+        for rows, X_rows in row_chunks(X):
             yield (
                 rows,
                 members,
@@ -815,13 +694,13 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
         if self._combine == "params":
             merged = self.merged_estimator_
             if hasattr(merged, "predict_proba"):
-                out = _predict_chunked(merged, X, "predict_proba", CHUNK_SIZE)
+                out = member_output(merged, X, "predict_proba")
                 if np.array_equal(merged.classes_, classes):
                     return "proba", np.asarray(out, dtype=np.float64)
                 return "proba", to_class_columns(
                     out, "predict_proba", merged.classes_, classes
                 )
-            out = _predict_chunked(merged, X, "decision_function", CHUNK_SIZE)
+            out = member_output(merged, X, "decision_function")
             return "logit", to_class_columns(
                 out, "decision_function", merged.classes_, classes
             )
@@ -865,8 +744,7 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
             return self.merged_estimator_.predict(X)
         # Chunk by chunk: the pooled (n_samples, n_classes) values are not kept.
         predicted = [
-            np.argmax(self._pooled(X_rows)[1], axis=1)
-            for _, X_rows in self._row_chunks(X)
+            np.argmax(self._pooled(X_rows)[1], axis=1) for _, X_rows in row_chunks(X)
         ]
         return self.classes_[np.concatenate(predicted)]
 
@@ -920,7 +798,7 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
                     available = all(
                         hasattr(est, "decision_function")
                         for _, est in name_members(self.estimators)
-                        if not _is_drop(est)
+                        if not is_drop(est)
                     )
                 except (TypeError, ValueError):
                     available = False
@@ -954,7 +832,7 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
         check_is_fitted(self)
         if self._combine == "params":
             merged = self.merged_estimator_
-            out = _predict_chunked(merged, X, "decision_function", CHUNK_SIZE)
+            out = member_output(merged, X, "decision_function")
             logits = to_class_columns(
                 out, "decision_function", merged.classes_, self.classes_
             )
@@ -1065,7 +943,7 @@ class SoupClassifier(TransformerMixin, _MemberEnsemble):
         check_is_fitted(self)
         # Chunk by chunk: the members' probabilities of one chunk at a time.
         result = None
-        for rows, X_rows in self._row_chunks(X):
+        for rows, X_rows in row_chunks(X):
             part = self._contributions(X_rows)
             if rows == slice(None):
                 return part
@@ -1154,75 +1032,3 @@ def _merger(names):
         return average_estimators(models, weights, names)
 
     return merge
-
-
-def _linear_link(reference, classes):
-    """The merged linear model's probability mapping, on class-column means.
-
-    LogisticRegression's probabilities are the softmax of its decision
-    columns (``(0, z)`` for binary), and members without ``predict_proba``
-    get the softmax by skmerge's convention: both are ``"softmax"``. Other
-    mappings (SGDClassifier's one-vs-rest normalisation, modified Huber...)
-    run the merged model's own code through
-    :func:`~skmerge._weight_space._linear_proba_from_decision`.
-    """
-    final = _final_step(reference)
-    if isinstance(final, LogisticRegression) or not hasattr(final, "predict_proba"):
-        return "softmax"
-    ref_classes = np.asarray(final.classes_)
-    index = np.searchsorted(classes, ref_classes)
-    binary = final.coef_.shape[0] == 1
-
-    def link(mean):
-        decision = mean[:, index[1]] - mean[:, index[0]] if binary else mean[:, index]
-        proba = _linear_proba_from_decision(reference, decision)
-        return to_class_columns(proba, "predict_proba", ref_classes, classes)
-
-    return link
-
-
-def _unfitted_family(named):
-    """Family of members not fitted yet (prefit=False), from their classes."""
-
-    def family(est):
-        est = _unwrap(est)
-        if isinstance(est, Pipeline):
-            final = family(est.steps[-1][1])
-            return None if final in (None, "pipeline") else "pipeline-" + final
-        if isinstance(est, MLPClassifier):
-            return "mlp"
-        if isinstance(est, LinearClassifierMixin):
-            return "linear"
-        return None
-
-    families = [(name, type(_unwrap(est)), family(est)) for name, est in named]
-    for name, cls, fam in families:
-        if fam is None:
-            raise ValueError(
-                f"Member {name!r} ({cls.__name__}) cannot be averaged in weight "
-                "space: combine='params' needs linear classifiers with coef_ and "
-                "intercept_, MLPClassifier, or Pipelines ending in one of them. "
-                f"{_USE_PROBA}"
-            )
-    first_name, first_cls, _ = families[0]
-    for name, cls, _ in families[1:]:
-        if cls is not first_cls:
-            raise ValueError(
-                f"Members {first_name!r} ({first_cls.__name__}) and {name!r} "
-                f"({cls.__name__}) are of different classes; weight-space "
-                f"averaging needs members of one class. {_USE_PROBA}"
-            )
-    if families[0][2].endswith("mlp"):
-        # Networks of other shapes or activations cannot be averaged: known
-        # from their parameters, before any of them is fitted.
-        (_, first), *others = [(name, _final_step(est)) for name, est in named]
-        for name, est in others:
-            for param in ("hidden_layer_sizes", "activation"):
-                a, b = first.get_params()[param], est.get_params()[param]
-                if np.atleast_1d(a).tolist() != np.atleast_1d(b).tolist():
-                    raise ValueError(
-                        f"Members {first_name!r} and {name!r} have different "
-                        f"{param}: {a!r} vs {b!r}; weight-space averaging needs "
-                        f"identical networks. {_USE_PROBA}"
-                    )
-    return families[0][2]

@@ -27,12 +27,15 @@ from numbers import Integral
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import TransformerMixin, _fit_context, clone, is_classifier
+from sklearn.base import (
+    ClassifierMixin,
+    TransformerMixin,
+    _fit_context,
+    clone,
+    is_classifier,
+)
 from sklearn.ensemble._base import _fit_single_estimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.linear_model._base import LinearClassifierMixin
-from sklearn.model_selection import check_cv
-from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, _safe_indexing
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils._tags import get_tags
@@ -44,31 +47,27 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_feature_names_in,
     _check_sample_weight,
     _num_samples,
     check_array,
     check_is_fitted,
-    column_or_1d,
 )
 
-from skmerge._members import (
-    _is_drop,
-    _MemberEnsemble,
+from skmerge._base import (
+    _BaseMembers,
+    check_finite,
     check_labels_known,
     check_members_agree,
-    fit_members,
     in_chunks,
+    is_drop,
     member_outputs,
-    name_members,
-    out_of_fold_outputs,
     resolve_method,
     to_class_columns,
 )
-from skmerge._progress import Task, leaves, running
-from skmerge._weight_space import _fitted_difference, _unwrap
+from skmerge._progress import Task, running
+from skmerge._weight_space import _fitted_difference, is_linear, linear_parts, unwrap
 
 # Methods tried, in this order, by stack_method="auto" (as StackingClassifier).
 _STACK_METHODS = ["predict_proba", "decision_function", "predict"]
@@ -113,33 +112,6 @@ def _stack_columns(output, method, member_classes, classes):
     if method == "predict_proba" and len(classes) == 2:
         return columns[:, 1:]
     return columns
-
-
-def _linear_parts(est):
-    """``(preprocessing steps, last step)`` of a member, FrozenEstimator unwrapped.
-
-    The preprocessing steps are a Pipeline's steps before its last one, without
-    ``"passthrough"`` / ``None`` steps; a bare estimator has none.
-    """
-    est = _unwrap(est)
-    if isinstance(est, Pipeline):
-        pre = [
-            (name, _unwrap(step))
-            for name, step in est.steps[:-1]
-            if step is not None
-            and not (isinstance(step, str) and step == "passthrough")
-        ]
-        return pre, _unwrap(est.steps[-1][1])
-    return [], est
-
-
-def _is_linear(est):
-    # LinearClassifierMixin.decision_function is X @ coef_.T + intercept_, and
-    # its predict / predict_proba (LogisticRegression, SGDClassifier,
-    # RidgeClassifier, LinearSVC, Perceptron, LinearDiscriminantAnalysis...)
-    # are functions of that decision function alone. Other classes that have a
-    # coef_ (SVC(kernel="linear"): one-vs-one votes) need not be linear in X.
-    return isinstance(est, LinearClassifierMixin)
 
 
 def _describe(name, est):
@@ -190,11 +162,7 @@ def _final_has(attr):
     def check(self):
         final = getattr(self, "final_estimator_", None)
         if final is None:
-            final = (
-                LogisticRegression()
-                if self.final_estimator is None
-                else self.final_estimator
-            )
+            final = self._unfitted_final_estimator()
         if not hasattr(final, attr):
             raise AttributeError(
                 f"This {type(self).__name__} has no `{attr}`: its final estimator "
@@ -205,7 +173,7 @@ def _final_has(attr):
     return check
 
 
-class StackingMerger(TransformerMixin, _MemberEnsemble):
+class StackingMerger(ClassifierMixin, TransformerMixin, _BaseMembers):
     """Stacking over fitted classifiers, merged into one model when it is linear.
 
     A final estimator (a meta-learner) is fitted on the members' outputs. With
@@ -401,6 +369,12 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
 
     # Fit -------------------------------------------------------------------
 
+    def _unfitted_final_estimator(self):
+        """``final_estimator``, or the default ``LogisticRegression()``."""
+        if self.final_estimator is None:
+            return LogisticRegression()
+        return self.final_estimator
+
     @_fit_context(
         # members and the final estimator are validated when they are fitted
         prefer_skip_nested_validation=False
@@ -422,10 +396,13 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
             Target labels: binary or multiclass.
 
         **fit_params : dict
-            ``sample_weight``: weights for the final estimator's fit (and the
-            members' fits with ``prefit=False``). With metadata routing
-            enabled (``sklearn.set_config(enable_metadata_routing=True)``),
-            any metadata, routed to the final estimator's ``fit`` and, with
+            ``sample_weight``: weights for the final estimator's fit (and, with
+            ``prefit=False``, the fits of the members that take it; the others
+            are warned about, as
+            :class:`~sklearn.calibration.CalibratedClassifierCV` does). With
+            metadata routing enabled
+            (``sklearn.set_config(enable_metadata_routing=True)``), any
+            metadata, routed to the final estimator's ``fit`` and, with
             ``prefit=False``, the members' ``fit`` as they request it.
 
         Returns
@@ -435,34 +412,52 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
         """
         # sample_weight is always accepted (scikit-learn 1.6 has no `allow=`).
         _raise_for_params(
-            {k: v for k, v in fit_params.items() if k != "sample_weight"},
-            self,
-            "fit",
+            {k: v for k, v in fit_params.items() if k != "sample_weight"}, self, "fit"
         )
+        plan = self._validate(X, y, fit_params)
+        progress = Task.root(self, (1 if self.prefit else 2) + 1 + plan.merging)
+        fitted, outputs = self._members_outputs(
+            plan.named,
+            X,
+            plan.y,
+            plan.methods,
+            plan.member_params,
+            progress,
+            split_params=plan.split_params,
+        )
+        columns = self._stack_outputs(plan, fitted, outputs)
+        X_meta = self._concatenate(columns, plan.X_features)
+        final = plan.final
+        with running(progress.subtask("fit final estimator"), final):
+            _fit_single_estimator(final, X_meta, plan.y, plan.final_params)
+        merged = None
+        if plan.merging:
+            with running(progress.subtask("merge")):
+                merged = self._merged(plan, fitted, X, X_meta, columns, outputs)
+        self._set_fitted(plan, X, fitted, final, columns, merged)
+        progress.end()
+        return self
 
-        # Everything is checked before any member is predicted or fitted.
+    def _validate(self, X, y, fit_params):
+        """Everything checked before any member is predicted or fitted."""
         named = self._named_members()
-        final = (
-            LogisticRegression()
-            if self.final_estimator is None
-            else clone(self.final_estimator)
-        )
+        final = clone(self._unfitted_final_estimator())
         if not is_classifier(final):
             raise ValueError(
                 f"`final_estimator` must be a classifier; got {type(final).__name__}."
             )
-        y = self._check_y(X, y)
+        y = self._check_target(X, y)
         X_features = self._check_passthrough(X) if self.passthrough else None
-        if fit_params.get("sample_weight") is not None:
-            fit_params["sample_weight"] = _check_sample_weight(
-                fit_params["sample_weight"], X
-            )
+        fit_params = dict(fit_params)
+        sample_weight = fit_params.pop("sample_weight", None)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
         if self.prefit:
-            member_classes, n_features, names_in = check_members_agree(named)
-            check_labels_known(y, member_classes, what="data given to fit")
+            classes, _, _ = check_members_agree(named, X)
+            check_labels_known(y, classes, what="data given to fit")
         else:
-            member_classes = np.unique(y)
-            check_labels_known(y, member_classes, what="training data")
+            classes = np.unique(y)
+            check_labels_known(y, classes, what="training data")
         methods = [
             resolve_method(name, est, self.stack_method, _STACK_METHODS)
             for name, est in named
@@ -479,130 +474,78 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
                 "used through decision_function, sharing any preprocessing, and a "
                 f"linear final estimator), but {blocker}."
             )
-        member_params, final_params = self._route_fit_params(named, fit_params)
-        names = [name for name, _ in named]
-        merging = merge is not False and blocker is None
-        # Progress (scikit-learn's callbacks): the phases of this fit.
-        progress = Task.root(self, (1 if self.prefit else 2) + 1 + merging)
-
-        # The members' outputs, computed once.
-        if self.prefit:
-            estimators = [est for _, est in named]
-            task = progress.subtask("predict members", len(named)).begin()
-            outputs = member_outputs(
-                estimators,
-                X,
-                methods,
-                n_jobs=self.n_jobs,
-                tasks=leaves(task, names, "predict"),
-            )
-            task.end()
-            output_classes = [est.classes_ for est in estimators]
-        else:
-            task = progress.subtask("out-of-fold predictions", len(named)).begin()
-            outputs = out_of_fold_outputs(
-                named,
-                X,
-                y,
-                methods,
-                cv=self._check_cv(y),
-                fit_params=member_params,
-                n_jobs=self.n_jobs,
-                verbose=self.verbose,
-                tasks=leaves(task, names, "out-of-fold"),
-            )
-            task.end()
-            output_classes = [member_classes] * len(named)
-            task = progress.subtask("fit members", len(named)).begin()
-            estimators = fit_members(
-                named,
-                X,
-                y,
-                fit_params=member_params,
-                n_jobs=self.n_jobs,
-                verbose=self.verbose,
-                tasks=leaves(task, names, "fit"),
-            )
-            task.end()
-            named = [
-                (name, est) for (name, _), est in zip(named, estimators, strict=True)
-            ]
-            member_classes, n_features, names_in = check_members_agree(named)
-        columns = [
-            _stack_columns(output, method, classes, member_classes)
-            for output, method, classes in zip(
-                outputs, methods, output_classes, strict=True
-            )
-        ]
-        for (name, est), method, column in zip(named, methods, columns, strict=True):
-            if not np.isfinite(column).all():
-                raise ValueError(
-                    f"Member {name!r} ({type(est).__name__}) returned non-finite "
-                    f"values (NaN or infinity) from {method} on the "
-                    + ("data given to fit" if self.prefit else "out-of-fold data")
-                    + "; the final estimator can only learn from finite outputs."
-                )
-        X_meta = self._concatenate(columns, X_features)
-        with running(progress.subtask("fit final estimator"), final):
-            _fit_single_estimator(final, X_meta, y, final_params)
-
-        merged = None
-        if merging:
-            with running(progress.subtask("merge")):
-                merged, why_not = self._merge(
-                    named,
-                    methods,
-                    member_classes,
-                    final,
-                    X,
-                    X_meta,
-                    [column.shape[1] for column in columns],
-                    _precision(outputs),
-                )
-            if merged is None and merge is True:
-                raise ValueError(f"merge=True, but {why_not}.")
-
-        # Fitted attributes, set only now that nothing can fail.
-        self.estimators_ = estimators
-        fitted = dict(named)
-        self.named_estimators_ = Bunch(
-            **{
-                name: fitted.get(name, "drop")
-                for name, _ in name_members(self.estimators)
-            }
+        member_params, split_params, routed = self._route_fit(
+            [] if self.prefit else named, sample_weight, fit_params
         )
-        self.final_estimator_ = final
-        self.stack_method_ = methods
-        self.classes_ = np.unique(y)
-        self._member_classes = member_classes
-        self._n_feature_outs = [column.shape[1] for column in columns]
-        for attr, value in (
-            ("n_features_in_", n_features),
-            ("feature_names_in_", names_in),
-        ):
-            if value is not None:
-                setattr(self, attr, value)
-            elif attr in self.__dict__:
-                delattr(self, attr)
-        self.merged_estimator_ = merged
-        progress.end()
-        return self
-
-    def _check_y(self, X, y):
-        check_classification_targets(y)
-        # Multilabel and multioutput targets have 2-D y: column_or_1d rejects
-        # them ("y should be a 1d array, got an array of shape ...").
-        y = column_or_1d(y, warn=True)
-        try:
-            n_samples = _num_samples(X)
-        except TypeError:
-            return y
-        if n_samples != y.shape[0]:
-            raise ValueError(
-                "X and y must have the same number of samples; got "
-                f"{n_samples} samples in X and {y.shape[0]} labels in y."
+        if routed is not None:
+            final_params = dict(routed.final_estimator_.fit)
+        else:
+            final_params = (
+                {} if sample_weight is None else {"sample_weight": sample_weight}
             )
-        return y
+        return Bunch(
+            named=named,
+            y=y,
+            final=final,
+            X_features=X_features,
+            classes=classes,
+            methods=methods,
+            merge=merge,
+            merging=merge is not False and blocker is None,
+            member_params=member_params,
+            split_params=split_params,
+            final_params=final_params,
+        )
+
+    def _stack_outputs(self, plan, fitted, outputs):
+        """The members' outputs as stacked columns, checked finite."""
+        # cross_val_predict lays columns out in the sorted classes.
+        output_classes = (
+            [est.classes_ for est in fitted]
+            if self.prefit
+            else [plan.classes] * len(fitted)
+        )
+        columns = []
+        for (name, est), method, output, classes in zip(
+            plan.named, plan.methods, outputs, output_classes, strict=True
+        ):
+            column = _stack_columns(output, method, classes, plan.classes)
+            check_finite(
+                column,
+                name,
+                est,
+                method,
+                "data given to fit" if self.prefit else "out-of-fold data",
+                "the final estimator can only learn from finite outputs",
+            )
+            columns.append(column)
+        return columns
+
+    def _merged(self, plan, fitted, X, X_meta, columns, outputs):
+        """The stack as one linear model, or None (an error with merge=True)."""
+        named = [(name, est) for (name, _), est in zip(plan.named, fitted, strict=True)]
+        merged, why_not = self._merge(
+            named,
+            plan.methods,
+            plan.classes,
+            plan.final,
+            X,
+            X_meta,
+            [column.shape[1] for column in columns],
+            _precision(outputs),
+        )
+        if merged is None and plan.merge is True:
+            raise ValueError(f"merge=True, but {why_not}.")
+        return merged
+
+    def _set_fitted(self, plan, X, fitted, final, columns, merged):
+        """Every fitted attribute, all at once, now that nothing can fail."""
+        self._member_classes = self._set_members(plan.named, fitted, X)
+        self.final_estimator_ = final
+        self.stack_method_ = plan.methods
+        self.classes_ = np.unique(plan.y)
+        self._n_feature_outs = [column.shape[1] for column in columns]
+        self.merged_estimator_ = merged
 
     def _check_passthrough(self, X):
         # passthrough=True hands X to the final estimator: it must be numeric.
@@ -613,31 +556,6 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
             ensure_all_finite=False,
             input_name="X",
         )
-
-    def _check_cv(self, y):
-        cv = check_cv(self.cv, y, classifier=True)
-        if getattr(cv, "random_state", 0) is None:
-            # A shuffling splitter without a seed would give each member other
-            # splits; a fixed seed (on a copy: the user's splitter is left
-            # alone) gives all of them the same ones, as StackingClassifier
-            # ensures.
-            cv = copy.deepcopy(cv)
-            cv.random_state = int(
-                np.random.default_rng().integers(np.iinfo(np.int32).max)
-            )
-        return cv
-
-    def _route_fit_params(self, named, fit_params):
-        """``(member fit params, final estimator fit params)``."""
-        if _routing_enabled():
-            routed = process_routing(self, "fit", **fit_params)
-            members = (
-                {} if self.prefit else {name: routed[name].fit for name, _ in named}
-            )
-            return members, routed.final_estimator_.fit
-        sample_weight = fit_params.get("sample_weight")
-        params = {} if sample_weight is None else {"sample_weight": sample_weight}
-        return params, params
 
     def _concatenate(self, columns, X_features):
         X_meta = np.hstack(columns)
@@ -655,8 +573,8 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
         that their preprocessing can be compared."""
         ref_name, ref_pre = None, None
         for (name, est), method in zip(named, methods, strict=True):
-            pre, last = _linear_parts(est)
-            if not _is_linear(last):
+            pre, last = linear_parts(est)
+            if not is_linear(last, fitted=fitted):
                 return (
                     f"{_describe(name, est)} is not a linear classifier (one with "
                     "coef_ and intercept_, such as LogisticRegression, LinearSVC "
@@ -684,7 +602,7 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
                 f"{[step_name for step_name, _ in ref_pre]}); pass "
                 "passthrough=False"
             )
-        if not _is_linear(final):
+        if not is_linear(final, fitted=False):
             return (
                 f"the final estimator ({type(final).__name__}) is not a linear "
                 "classifier with coef_ and intercept_, such as LogisticRegression"
@@ -722,7 +640,7 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
             blocker = self._merge_blocker(named, methods, final, fitted=True)
             if blocker is not None:
                 return None, blocker
-        parts = [_linear_parts(est) for _, est in named]
+        parts = [linear_parts(est) for _, est in named]
         C, c = _coef_intercept(final)
         blocks = np.split(C, np.cumsum(widths), axis=1)
         coef = blocks[-1] if self.passthrough else 0.0
@@ -749,7 +667,7 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
             del linear.feature_names_in_
         pre, _ = parts[0]
         if pre:
-            pipeline = _unwrap(named[0][1])
+            pipeline = unwrap(named[0][1])
             merged = copy.copy(pipeline)
             merged.steps = list(pipeline.steps[:-1]) + [(pipeline.steps[-1][0], linear)]
         else:
@@ -797,14 +715,20 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
         X_features = self._check_passthrough(X) if self.passthrough else None
         return self._concatenate(columns, X_features)
 
-    def _predict(self, method, X):
+    def _predict(self, method, X, params=None):
         """``method`` of the fitted model that predicts, on row chunks of ``X``:
         the members' outputs and stacked features of one chunk at a time, so
-        that memory stays bounded on a large ``X``."""
+        that memory stays bounded on a large ``X``. With ``params`` (routed
+        metadata, which may be per sample) ``X`` is predicted whole."""
+        params = params or {}
+        chunk_size = np.inf if params else None
         if self.merged_estimator_ is not None:
-            return in_chunks(getattr(self.merged_estimator_, method), X)
+            model = getattr(self.merged_estimator_, method)
+            return in_chunks(lambda X_rows: model(X_rows, **params), X, chunk_size)
         final = getattr(self.final_estimator_, method)
-        return in_chunks(lambda X_rows: final(self._stack(X_rows)), X)
+        return in_chunks(
+            lambda X_rows: final(self._stack(X_rows), **params), X, chunk_size
+        )
 
     def transform(self, X):
         """The stacked features: the members' outputs side by side (then ``X``
@@ -825,7 +749,7 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
         return self._stack(X)
 
     @available_if(_final_has("predict"))
-    def predict(self, X):
+    def predict(self, X, **predict_params):
         """Predict class labels for X.
 
         Parameters
@@ -833,13 +757,22 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
         X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
             The input samples.
 
+        **predict_params : dict
+            Parameters of the final estimator's ``predict``, as in
+            :meth:`sklearn.ensemble.StackingClassifier.predict`: passed to it
+            as they are, or, with metadata routing enabled, as it requests
+            them.
+
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
             The predicted classes.
         """
         check_is_fitted(self)
-        return self._predict("predict", X)
+        if _routing_enabled():
+            routed = process_routing(self, "predict", **predict_params)
+            predict_params = dict(routed.final_estimator_.predict)
+        return self._predict("predict", X, predict_params)
 
     @available_if(_final_has("predict_proba"))
     def predict_proba(self, X):
@@ -898,7 +831,7 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
         )
         prefix = type(self).__name__.lower()
         names = [
-            name for name, est in self.named_estimators_.items() if not _is_drop(est)
+            name for name, est in self.named_estimators_.items() if not is_drop(est)
         ]
         out = []
         for name, width in zip(names, self._n_feature_outs, strict=True):
@@ -952,9 +885,8 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
         -------
         self : StackingMerger
         """
-        if (
-            params.get("final_estimator", self.final_estimator) is None
-            and any(key.startswith("final_estimator__") for key in params)
+        if params.get("final_estimator", self.final_estimator) is None and any(
+            key.startswith("final_estimator__") for key in params
         ):
             params["final_estimator"] = LogisticRegression()
         if "final_estimator" in params:
@@ -965,12 +897,7 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
         tags = super().__sklearn_tags__()
         if self.passthrough:
             # X reaches the final estimator too, as numbers.
-            final = (
-                LogisticRegression()
-                if self.final_estimator is None
-                else self.final_estimator
-            )
-            final_tags = get_tags(final).input_tags
+            final_tags = get_tags(self._unfitted_final_estimator()).input_tags
             tags.input_tags.string = False
             tags.input_tags.allow_nan = (
                 tags.input_tags.allow_nan and final_tags.allow_nan
@@ -982,7 +909,8 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
         """Get metadata routing of this object.
 
         ``fit`` metadata goes to the final estimator's ``fit`` and, with
-        ``prefit=False``, to each member's ``fit``.
+        ``prefit=False``, to each member's ``fit``; ``predict`` metadata to the
+        final estimator's ``predict``.
 
         Returns
         -------
@@ -990,19 +918,19 @@ class StackingMerger(TransformerMixin, _MemberEnsemble):
             A :class:`~sklearn.utils.metadata_routing.MetadataRouter`
             encapsulating routing information.
         """
-        if self.prefit:
-            router = MetadataRouter(owner=self)
-        else:
-            router = super().get_metadata_routing()
+        # Prefit members are never fitted: nothing is routed to them.
+        router = (
+            MetadataRouter(owner=self)
+            if self.prefit
+            else super().get_metadata_routing()
+        )
         final = getattr(self, "final_estimator_", None)
         if final is None:
-            final = (
-                LogisticRegression()
-                if self.final_estimator is None
-                else self.final_estimator
-            )
+            final = self._unfitted_final_estimator()
         router.add(
             final_estimator_=final,
-            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            method_mapping=MethodMapping()
+            .add(caller="fit", callee="fit")
+            .add(caller="predict", callee="predict"),
         )
         return router

@@ -20,9 +20,8 @@ from sklearn.base import (
     ClassifierMixin,
     MetaEstimatorMixin,
     _fit_context,
-    clone,
 )
-from sklearn.model_selection import check_cv, cross_val_predict
+from sklearn.model_selection import check_cv
 from sklearn.svm import LinearSVC
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -31,26 +30,18 @@ from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
     _raise_for_params,
-    _routing_enabled,
-    process_routing,
 )
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    _num_samples,
-    check_consistent_length,
-    check_is_fitted,
-    column_or_1d,
-)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from skmerge._members import (
-    CHUNK_SIZE,
+from skmerge._base import (
     PROBA_CLIP,
+    _MemberPhase,
+    check_finite,
     check_labels_known,
     check_member_fitted,
     clone_keeping_members,
     in_chunks,
-    member_outputs,
+    member_output,
     resolve_method,
 )
 from skmerge._progress import CallbackSupportMixin, Task, running
@@ -452,7 +443,11 @@ def _softmax(logits, temperature, log=False):
 
 
 class TemperatureCalibratedClassifier(
-    ClassifierMixin, MetaEstimatorMixin, CallbackSupportMixin, BaseEstimator
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _MemberPhase,
+    CallbackSupportMixin,
+    BaseEstimator,
 ):
     """Temperature scaling of a fitted classifier, that tunes without refitting.
 
@@ -618,7 +613,9 @@ class TemperatureCalibratedClassifier(
 
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the log loss (and, with ``prefit=False``, of the
-            estimator's fit when it takes them).
+            estimator's fit when it takes them; otherwise a warning says they
+            only weigh the temperature fit, as
+            :class:`~sklearn.calibration.CalibratedClassifierCV` does).
 
         **fit_params : dict
             With ``prefit=False``, parameters passed to the estimator's
@@ -629,84 +626,27 @@ class TemperatureCalibratedClassifier(
         self : object
             Fitted estimator.
         """
-        estimator = self._get_estimator()
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        n = _num_samples(X)
-        if y.shape[0] != n:
-            raise ValueError(
-                f"`y` must be 1-D with one label per sample of X; got shape {y.shape} "
-                f"for {n} samples."
-            )
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, y)
-            # Checked here, as fit_temperature checks them, before any work.
-            if np.any(sample_weight < 0):
-                raise ValueError("`sample_weight` must be finite and non-negative.")
-            if not np.any(sample_weight > 0):
-                raise ValueError("`sample_weight` must not be all zero.")
+        named = [("estimator", self._get_estimator())]
+        y = self._check_target(X, y)
+        sample_weight = self._check_sample_weight(sample_weight, y)
+        method = self._response(named[0][1])
         if self.prefit:
             _raise_for_params(fit_params, self, "fit")
-            check_member_fitted("estimator", estimator)
-            method = self._response(estimator)
-            classes = np.asarray(estimator.classes_)
-            check_labels_known(y, np.sort(classes), what="calibration data")
-            # Progress (scikit-learn's callbacks): the phases of this fit.
-            progress = Task.root(self, 1 + (self.temperature == "auto"))
-            (output,) = member_outputs(
-                [estimator], X, [method], tasks=[progress.subtask("predict estimator")]
+            check_member_fitted(*named[0])
+            check_labels_known(
+                y, np.sort(named[0][1].classes_), what="calibration data"
             )
-            fitted = estimator
+            member_params, split_params = None, None
         else:
-            method = self._response(estimator)
-            classes = np.unique(y)
-            if classes.size < 2:
-                raise ValueError(
-                    "Temperature scaling needs calibration labels of at least 2 "
-                    f"classes; got only one class: {classes.tolist()}."
-                )
-            if _routing_enabled():
-                routed = process_routing(
-                    self, "fit", sample_weight=sample_weight, **fit_params
-                )
-                est_params = dict(routed.estimator.fit)
-                split_params = dict(routed.splitter.split)
-            else:
-                est_params = dict(fit_params)
-                if sample_weight is not None:
-                    est_params["sample_weight"] = sample_weight
-                split_params = {}
-            cv = check_cv(self.cv, y, classifier=True)
-            progress = Task.root(self, 2 + (self.temperature == "auto"))
-            with running(progress.subtask("out-of-fold predictions")):
-                output = cross_val_predict(
-                    clone(estimator),
-                    X,
-                    y,
-                    cv=cv,
-                    method=method,
-                    n_jobs=self.n_jobs,
-                    # {} rather than None: scikit-learn 1.6 unpacks it when
-                    # metadata routing is enabled.
-                    params={**est_params, **split_params},
-                )
-            fitted = clone(estimator)
-            with running(progress.subtask("fit estimator"), fitted):
-                fitted.fit(X, y, **est_params)
-            classes = np.asarray(fitted.classes_)
-        logits = _logits_from(output, method)
-        if not np.isfinite(logits).all():
-            raise ValueError(
-                f"Member 'estimator' ({type(estimator).__name__}) returned "
-                f"non-finite values (NaN or infinity) from {method} on the "
-                + ("calibration data" if self.prefit else "out-of-fold data")
-                + ": logits must be finite for temperature scaling."
+            check_labels_known(y, np.unique(y), what="calibration data")
+            member_params, split_params, _ = self._route_fit(
+                named, sample_weight, fit_params
             )
-        order = np.argsort(classes)
-        y_index = order[np.searchsorted(classes[order], y)]
-        check_consistent_length(logits, y_index)
-        # One validated objective serves the fit and both reported losses.
-        objective = _LogLoss(*_check_logits(logits, y_index, sample_weight))
+        progress = Task.root(self, 1 + (not self.prefit) + (self.temperature == "auto"))
+        (fitted,), (output,) = self._members_outputs(
+            named, X, y, [method], member_params, progress, split_params=split_params
+        )
+        objective = self._objective(fitted, method, output, y, sample_weight)
         if self.temperature == "auto":
             with running(progress.subtask("fit temperature")):
                 temperature, _ = _minimise(objective)
@@ -715,21 +655,38 @@ class TemperatureCalibratedClassifier(
 
         self.estimator_ = fitted
         self.response_ = method
-        self.classes_ = classes
+        self.classes_ = np.asarray(fitted.classes_)
         self.temperature_ = temperature
         self.log_loss_before_ = float(objective(1.0)[0])
         self.log_loss_after_ = float(objective(1.0 / temperature)[0])
-        for attr in ("n_features_in_", "feature_names_in_"):
-            if hasattr(fitted, attr):
-                setattr(self, attr, getattr(fitted, attr))
+        self._set_input_attributes(
+            getattr(fitted, "n_features_in_", None),
+            getattr(fitted, "feature_names_in_", None),
+        )
         progress.end()
         return self
 
-    def _logits(self, X):
-        (output,) = member_outputs(
-            [self.estimator_], X, [self.response_], chunk_size=CHUNK_SIZE
+    def _objective(self, fitted, method, output, y, sample_weight):
+        """The log loss of the member's scaled logits, one validated objective
+        for the fit and both reported losses."""
+        logits = _logits_from(output, method)
+        check_finite(
+            logits,
+            "estimator",
+            fitted,
+            method,
+            "calibration data" if self.prefit else "out-of-fold data",
+            "logits must be finite for temperature scaling",
         )
-        return _logits_from(output, self.response_)
+        classes = np.asarray(fitted.classes_)
+        order = np.argsort(classes)
+        y_index = order[np.searchsorted(classes[order], y)]
+        return _LogLoss(*_check_logits(logits, y_index, sample_weight))
+
+    def _logits(self, X):
+        return _logits_from(
+            member_output(self.estimator_, X, self.response_), self.response_
+        )
 
     def predict_proba(self, X):
         """Temperature-scaled probabilities ``softmax(logits / T)``.

@@ -26,14 +26,22 @@ model's probabilities without building the merged model.
 """
 
 import copy
+import functools
+import types
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator
 from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model._base import LinearClassifierMixin, LinearModel
+from sklearn.linear_model._stochastic_gradient import BaseSGD
 from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network._multilayer_perceptron import BaseMultilayerPerceptron
 from sklearn.pipeline import Pipeline
+
+from skmerge._base import to_class_columns
 
 _USE_PROBA = 'Use combine="proba" to average their predicted probabilities instead.'
 
@@ -264,7 +272,7 @@ def permute_mlp_hidden(mlp, perms):
     >>> bool(np.allclose(permuted.predict_proba(X), mlp.predict_proba(X)))
     True
     """
-    mlp = _unwrap(mlp)
+    mlp = unwrap(mlp)
     if not isinstance(mlp, MLPClassifier) or not hasattr(mlp, "coefs_"):
         raise ValueError(
             "permute_mlp_hidden needs a fitted MLPClassifier; "
@@ -345,9 +353,9 @@ def _linear_proba_from_decision(estimator, decision):
     AttributeError
         If the estimator has no ``predict_proba`` (LinearSVC, Ridge, ...).
     """
-    est = _unwrap(estimator)
+    est = unwrap(estimator)
     if isinstance(est, Pipeline):
-        est = _unwrap(est.steps[-1][1])
+        est = unwrap(est.steps[-1][1])
     decision = np.asarray(decision, dtype=np.float64)
     if decision.ndim == 1:
         decision = decision[:, np.newaxis]
@@ -370,14 +378,8 @@ def _linear_proba_from_decision(estimator, decision):
 # Checks ---------------------------------------------------------------------
 
 
-def _unwrap(est):
-    while isinstance(est, FrozenEstimator):
-        est = est.estimator
-    return est
-
-
 def _unwrap_members(estimators, names):
-    estimators = [_unwrap(est) for est in estimators]
+    estimators = [unwrap(est) for est in estimators]
     names = list(names)
     if not estimators:
         raise ValueError("Weight-space averaging needs at least one estimator.")
@@ -403,23 +405,150 @@ def _check_weights(weights, n_estimators):
     return weights
 
 
-def _family(est):
+# The model families: the only place in skmerge that knows them.
+# Linear models' predictions are functions of X @ coef_.T + intercept_ alone
+# (LogisticRegression, SGDClassifier, RidgeClassifier, LinearSVC, Perceptron,
+# LinearDiscriminantAnalysis... and the linear regressors).
+_LINEAR = (LinearClassifierMixin, LinearModel, BaseSGD)
+
+
+def unwrap(est):
+    """The estimator inside (nested) FrozenEstimator wrappers."""
+    while isinstance(est, FrozenEstimator):
+        est = est.estimator
+    return est
+
+
+def final_step(est):
+    """A member's model: a Pipeline's last step, FrozenEstimators unwrapped."""
+    est = unwrap(est)
+    return unwrap(est.steps[-1][1]) if isinstance(est, Pipeline) else est
+
+
+def linear_parts(est):
+    """``(preprocessing steps, last step)`` of a member, FrozenEstimator unwrapped.
+
+    The preprocessing steps are a Pipeline's steps before its last one, without
+    ``"passthrough"`` / ``None`` steps; a bare estimator has none.
+    """
+    est = unwrap(est)
+    if isinstance(est, Pipeline):
+        pre = [
+            (name, unwrap(step))
+            for name, step in est.steps[:-1]
+            if step is not None
+            and not (isinstance(step, str) and step == "passthrough")
+        ]
+        return pre, unwrap(est.steps[-1][1])
+    return [], est
+
+
+def is_linear(est, *, fitted=True):
+    """Whether ``est`` (unwrapped) is a linear model; when ``fitted``, one
+    whose ``coef_`` and ``intercept_`` are stored (SVC(kernel="linear")
+    computes its coef_ from support vectors, and its one-vs-one votes are not
+    linear in X)."""
+    if not isinstance(est, _LINEAR):
+        return False
+    if not fitted:
+        return True
+    state = vars(est)
+    coef = state.get("coef_")
+    return (
+        "intercept_" in state
+        and (sparse.issparse(coef) or isinstance(coef, np.ndarray))
+        and np.ndim(coef) in (1, 2)
+    )
+
+
+def _family(est, *, fitted=True):
+    """``"pipeline"``, ``"mlp"``, ``"linear"`` or None, for an unwrapped
+    member; when ``fitted``, only one fitted as its family needs."""
     if isinstance(est, Pipeline):
         return "pipeline"
-    if isinstance(est, MLPClassifier) and hasattr(est, "coefs_"):
-        return "mlp"
-    # coef_ must be a stored attribute: SVC(kernel="linear") computes it from
-    # its support vectors and cannot take averaged values.
-    state = getattr(est, "__dict__", {})
-    coef = state.get("coef_")
-    if (
-        "intercept_" in state
-        and hasattr(est, "classes_")
-        and (sparse.issparse(coef) or (isinstance(coef, np.ndarray)))
-        and np.ndim(coef) in (1, 2)
-    ):
+    if isinstance(est, BaseMultilayerPerceptron):
+        return "mlp" if not fitted or hasattr(est, "coefs_") else None
+    if is_linear(est, fitted=fitted):
         return "linear"
     return None
+
+
+def soup_family(named, *, fitted):
+    """The family of the model a weight-space soup of ``named`` members is,
+    ``"linear"`` or ``"mlp"`` (a Pipeline's final step decides), or raise.
+
+    Fitted members are checked in full (:func:`weight_space_family`);
+    unfitted ones (``prefit=False``) on what their classes and parameters
+    tell before any of them is fitted.
+    """
+    names = [name for name, _ in named]
+    members = [est for _, est in named]
+    if fitted:
+        weight_space_family(members, names)
+    else:
+        _check_unfitted(named)
+    return _family(final_step(members[0]), fitted=False)
+
+
+def check_alignable(named):
+    """Raise unless every member is an MLP (``align="permutation"``)."""
+    for name, est in named:
+        if not isinstance(unwrap(est), BaseMultilayerPerceptron):
+            raise ValueError(
+                'align="permutation" needs combine="params" over MLPClassifier '
+                f"members; member {name!r} is a {type(unwrap(est)).__name__}."
+            )
+
+
+def linear_link(reference, classes):
+    """A linear soup's probability mapping, on class-column means of its
+    members' decision functions (see :func:`_linear_proba_from_decision`).
+
+    LogisticRegression's probabilities are the softmax of its decision
+    columns (``(0, z)`` for binary), and members without ``predict_proba``
+    get the softmax by skmerge's convention: both are ``"softmax"``. Other
+    mappings (SGDClassifier's one-vs-rest normalisation, modified Huber...)
+    run the merged model's own code.
+    """
+    final = final_step(reference)
+    if isinstance(final, LogisticRegression) or not hasattr(final, "predict_proba"):
+        return "softmax"
+    ref_classes = np.asarray(final.classes_)
+    index = np.searchsorted(classes, ref_classes)
+    binary = final.coef_.shape[0] == 1
+
+    def link(mean):
+        decision = mean[:, index[1]] - mean[:, index[0]] if binary else mean[:, index]
+        proba = _linear_proba_from_decision(reference, decision)
+        return to_class_columns(proba, "predict_proba", ref_classes, classes)
+
+    return link
+
+
+def _check_unfitted(named):
+    labels = [f"member {name!r}" for name, _ in named]
+    members = [unwrap(est) for _, est in named]
+    for est, label in zip(members, labels, strict=True):
+        family = _family(final_step(est), fitted=False)
+        if family not in ("linear", "mlp"):
+            raise ValueError(
+                f"{_describe(est, label)} cannot be averaged in weight space: "
+                f"{_SUPPORTED}. {_USE_PROBA}"
+            )
+    _check_same_class(members, labels)
+    first = final_step(members[0])
+    if _family(first, fitted=False) == "mlp":
+        # Networks of other shapes or activations cannot be averaged: known
+        # from their parameters, before any of them is fitted.
+        for est, label in zip(members[1:], labels[1:], strict=True):
+            for param in ("hidden_layer_sizes", "activation"):
+                a, b = first.get_params()[param], final_step(est).get_params()[param]
+                if np.atleast_1d(a).tolist() != np.atleast_1d(b).tolist():
+                    raise ValueError(
+                        f"{labels[0]} and {label} have different {param}: {a!r} vs "
+                        f"{b!r}; weight-space averaging needs identical networks. "
+                        f"{_USE_PROBA}"
+                    )
 
 
 def _describe(est, label):
@@ -438,6 +567,18 @@ def _check_family(estimators, labels):
             f"{', '.join(unsupported)} cannot be averaged in weight space: "
             f"{_SUPPORTED}. {_USE_PROBA}"
         )
+    _check_same_class(estimators, labels)
+    family = _family(estimators[0])
+    if family == "linear":
+        _check_linear(estimators, labels)
+    elif family == "mlp":
+        _check_mlps(estimators, labels)
+    else:
+        _check_pipelines(estimators, labels)
+    return family
+
+
+def _check_same_class(estimators, labels):
     first, first_label = estimators[0], labels[0]
     for est, label in zip(estimators[1:], labels[1:], strict=True):
         if type(est) is not type(first):
@@ -446,14 +587,6 @@ def _check_family(estimators, labels):
                 "are of different classes; weight-space averaging needs "
                 f"members of one class. {_USE_PROBA}"
             )
-    family = _family(first)
-    if family == "linear":
-        _check_linear(estimators, labels)
-    elif family == "mlp":
-        _check_mlps(estimators, labels)
-    else:
-        _check_pipelines(estimators, labels)
-    return family
 
 
 def _check_classes(ref, est, ref_label, label):
@@ -539,7 +672,7 @@ def _check_pipelines(pipelines, labels):
                 )
     final = ref_names[-1]
     _check_family(
-        [_unwrap(pipe.steps[-1][1]) for pipe in pipelines],
+        [unwrap(pipe.steps[-1][1]) for pipe in pipelines],
         [f"final step {final!r} of {label}" for label in labels],
     )
 
@@ -631,11 +764,21 @@ def _difference(a, b, path, where, active):
             return None
     except Exception:  # noqa: BLE001 - objects whose == is not a truth value
         pass
-    # Plain helper objects (not functions, classes or partials, whose state
-    # is not in their __dict__) are compared by their attributes.
-    if hasattr(a, "__dict__") and not callable(a):
+    # Plain helper objects, callable ones included (make_column_selector),
+    # are compared by their attributes; not functions, classes or partials,
+    # whose state is not in their __dict__.
+    if hasattr(a, "__dict__") and not isinstance(a, _OPAQUE):
         return _fitted_difference(vars(a), vars(b), path, active)
     return f"{where}: {_show(a)} vs {_show(b)}"
+
+
+_OPAQUE = (
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    type,
+    functools.partial,
+)
 
 
 def _show(value):
@@ -752,7 +895,7 @@ def _average_mlps(estimators, weights):
 
 
 def _average_pipelines(pipelines, weights):
-    finals = [_unwrap(pipe.steps[-1][1]) for pipe in pipelines]
+    finals = [unwrap(pipe.steps[-1][1]) for pipe in pipelines]
     merged_final = _average(_family(finals[0]), finals, weights)
     merged = copy.deepcopy(pipelines[0])
     merged.steps = [*merged.steps[:-1], (merged.steps[-1][0], merged_final)]

@@ -56,32 +56,30 @@ SOUP = dict(prefit=False, cv=2, random_state=0)
 STACK = dict(prefit=False, cv=2)
 
 # A member Pipeline takes no `sample_weight` in fit unless metadata routing is
-# enabled (then the soup routes it to the steps that request it): the same as
-# VotingClassifier with a Pipeline member.
-_PIPELINE_SAMPLE_WEIGHT = (
-    "a Pipeline member's fit takes no sample_weight while metadata routing is "
-    "disabled (as with VotingClassifier); with routing enabled it is routed"
+# enabled (then the soup routes it to the steps that request it). Without
+# routing the soup warns and fits that member unweighted, as
+# CalibratedClassifierCV does, so weights are not equivalent to repetitions.
+_UNWEIGHTED_MEMBER = (
+    "{} fit takes no sample_weight{}: as CalibratedClassifierCV, skmerge warns "
+    "and fits it unweighted, so sample weights are not equivalent to repeated "
+    "samples"
 )
-_SAMPLE_WEIGHT_CHECKS = (
-    "check_sample_weights_pandas_series",
-    "check_sample_weights_not_an_array",
-    "check_sample_weights_list",
-    "check_sample_weights_shape",
-    "check_sample_weights_not_overwritten",
-    "check_sample_weight_equivalence_on_dense_data",
-    "check_sample_weight_equivalence_on_sparse_data",
-    "check_classifiers_one_label_sample_weights",
-)
-PIPELINE_MEMBER_FAILURES = dict.fromkeys(_SAMPLE_WEIGHT_CHECKS, _PIPELINE_SAMPLE_WEIGHT)
-
-# Without routing, sample_weight goes to every member's fit (as in
-# VotingClassifier), and MLPClassifier takes it from scikit-learn 1.7 on. (The
-# check on sparse data passes: MLPClassifier's sparse input is not the issue.)
+PIPELINE_MEMBER_FAILURES = {
+    "check_sample_weight_equivalence_on_dense_data": _UNWEIGHTED_MEMBER.format(
+        "a Pipeline member's", " while metadata routing is disabled"
+    ),
+    "check_sample_weight_equivalence_on_sparse_data": _UNWEIGHTED_MEMBER.format(
+        "a Pipeline member's", " while metadata routing is disabled"
+    ),
+}
+# MLPClassifier takes sample_weight from scikit-learn 1.7 on. (The check on
+# sparse data passes: MLPClassifier's sparse input is not the issue.)
 MLP_MEMBER_FAILURES = (
-    dict.fromkeys(
-        set(_SAMPLE_WEIGHT_CHECKS) - {"check_sample_weight_equivalence_on_sparse_data"},
-        "MLPClassifier.fit takes no sample_weight before scikit-learn 1.7",
-    )
+    {
+        "check_sample_weight_equivalence_on_dense_data": _UNWEIGHTED_MEMBER.format(
+            "MLPClassifier's", " before scikit-learn 1.7"
+        )
+    }
     if SKLEARN_VERSION < (1, 7)
     else {}
 )

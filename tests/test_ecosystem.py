@@ -865,8 +865,12 @@ def test_callbacks_of_stacking_and_temperature(data, members):
     assert [(d, e, t) for d, e, t, _ in temperature if d <= 1] == [
         (0, "TemperatureCalibratedClassifier", "fit"),
         (1, "TemperatureCalibratedClassifier", "out-of-fold predictions"),
-        (1, "LogisticRegression", "fit estimator | fit"),
+        (1, "TemperatureCalibratedClassifier", "fit members"),
         (1, "TemperatureCalibratedClassifier", "fit temperature"),
+    ]
+    # The estimator's own progress nests under its leaf, as in a soup.
+    assert (2, "LogisticRegression", "fit estimator | fit") in [
+        (d, e, t) for d, e, t, _ in temperature
     ]
 
     # A stack that is one linear model has a last phase: the merge.
@@ -890,6 +894,7 @@ def test_progress_bar_renders_nested_progress(data, capsys):
         [("lr", LogisticRegression(max_iter=20)), ("nb", GaussianNB())],
         prefit=False,
         cv=3,
+        recipe="greedy",
         random_state=0,
     )
     soup.set_callbacks(ProgressBar(max_propagation_depth=None)).fit(data.X, data.y)
@@ -897,7 +902,7 @@ def test_progress_bar_renders_nested_progress(data, capsys):
     for line in (
         "SoupClassifier - fit",
         "SoupClassifier - fit members",
-        "SoupClassifier - recipe uniform",
+        "SoupClassifier - recipe greedy",
         "SoupClassifier - fit lr | LogisticRegression - fit",
     ):
         assert line in out, out

@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.datasets import make_classification
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -35,8 +35,7 @@ try:
 except ImportError:  # joblib < 1.3
     from joblib import parallel_backend as parallel_config
 
-import skmerge._members as members_module
-import skmerge._soup as soup_module
+import skmerge._base as members_module
 from skmerge._soup import SoupClassifier
 from skmerge._stacking import StackingMerger
 from skmerge._temperature import (
@@ -717,7 +716,6 @@ def test_predict_proba_from_several_threads(data, members, build, monkeypatch):
     _, _, X_held, y_held, X_test, _ = data
     est = _quietly(build(members).fit, X_held, y_held)
     # Small chunks, so that the threads interleave inside chunked prediction.
-    monkeypatch.setattr(soup_module, "CHUNK_SIZE", 16)
     monkeypatch.setattr(members_module, "CHUNK_SIZE", 16)
     inputs = [X_test[i::3] for i in range(3)] * 4
     expected = [est.predict_proba(X) for X in inputs]
@@ -747,7 +745,6 @@ def test_chunked_prediction_equals_unchunked(data, members, build, monkeypatch):
         if hasattr(est, m)
     ]
     whole = {m: getattr(est, m)(X_test) for m in methods}
-    monkeypatch.setattr(soup_module, "CHUNK_SIZE", 7)
     monkeypatch.setattr(members_module, "CHUNK_SIZE", 7)
     for m in methods:
         np.testing.assert_allclose(
@@ -810,7 +807,6 @@ def test_prediction_memory_is_bounded_by_the_chunk(monkeypatch, case):
     else:
         est, method = SoupClassifier(members).fit(X_fit, y_fit), case
     X = rng.normal(size=(n, 4))
-    monkeypatch.setattr(soup_module, "CHUNK_SIZE", chunk)
     monkeypatch.setattr(members_module, "CHUNK_SIZE", chunk)
     func = getattr(est, method)
     func(X[:10])  # warm up caches outside the measurement
@@ -938,12 +934,25 @@ def test_n_jobs_with_processes_gives_the_same_soup(data):
     )
 
 
-def test_random_state_is_what_decides(data):
-    """The seed matters (shuffled folds): without the behaviour above being
-    seeded, runs would differ."""
-    X_train, y_train, _, _, X_test, _ = data
+def test_folds_come_from_cv_alone(data):
+    """One cv policy, as in scikit-learn's meta-estimators: an integer cv is
+    an unshuffled StratifiedKFold, so fits are identical whatever
+    random_state (None included); a shuffling splitter's seed decides."""
+    X_train, y_train, _, _, _, _ = data
     scores = [
         _quietly(_soup_prefit_false(seed, None).fit, X_train, y_train).member_scores_
+        for seed in (None, None, 1)
+    ]
+    np.testing.assert_array_equal(scores[0], scores[1])
+    np.testing.assert_array_equal(scores[0], scores[2])
+    shuffled = [
+        _quietly(
+            _soup_prefit_false(0, None)
+            .set_params(cv=StratifiedKFold(3, shuffle=True, random_state=seed))
+            .fit,
+            X_train,
+            y_train,
+        ).member_scores_
         for seed in (0, 1)
     ]
-    assert not np.array_equal(scores[0], scores[1])
+    assert not np.array_equal(shuffled[0], shuffled[1])

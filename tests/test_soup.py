@@ -36,7 +36,7 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.fixes import parse_version
 
-import skmerge._soup as soup_module
+import skmerge._base as base_module
 from skmerge._soup import SoupClassifier
 from skmerge._temperature import TemperatureCalibratedClassifier, fit_temperature
 from skmerge._weight_space import permute_mlp_hidden
@@ -570,8 +570,15 @@ def test_prefit_false_mlp_params_scores_merged_fold_models(data):
     cv = KFold(2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # temperature="auto" needs held-out scores: the uniform soup of
+        # unfitted members is then scored on merged fold models.
         soup = SoupClassifier(
-            members, prefit=False, cv=cv, combine="params", align="permutation"
+            members,
+            prefit=False,
+            cv=cv,
+            combine="params",
+            align="permutation",
+            temperature="auto",
         ).fit(X, y)
         # by hand: per fold, align the fold models, average them, predict
         from skmerge._weight_space import align_mlps, average_estimators
@@ -767,7 +774,7 @@ def test_chunked_prediction_equals_whole(data, mixed, monkeypatch):
         soup.transform(X_test),
         soup.contributions(X_test),
     )
-    monkeypatch.setattr(soup_module, "CHUNK_SIZE", 7)
+    monkeypatch.setattr(base_module, "CHUNK_SIZE", 7)
     chunked = (
         soup.predict_proba(X_test),
         soup.transform(X_test),
@@ -983,7 +990,8 @@ def test_non_finite_member_outputs(data, lrs):
             return out
 
     bad = Infinite().fit(X, y)
-    with pytest.raises(ValueError, match="'bad' returned non-finite values"):
+    match = r"'bad' \(Infinite\) returned non-finite values"
+    with pytest.raises(ValueError, match=match):
         SoupClassifier([("good", lrs[0]), ("bad", bad)], combine="logit").fit(
             X_val, y_val
         )

@@ -807,7 +807,7 @@ def test_errors(data, members):
         X_held,
         y_held[:-1],
         ValueError,
-        r"same number of samples; got 120 samples in X and 119 labels",
+        r"one label per sample of X; got 119 labels for 120 samples",
     )
     _assert_fit_raises(
         StackingMerger(members),
@@ -925,7 +925,9 @@ def test_grid_search_over_default_final_estimator_c():
     from sklearn.datasets import make_classification
     from sklearn.model_selection import GridSearchCV
 
-    X, y = make_classification(n_samples=300, n_classes=3, n_informative=5, random_state=0)
+    X, y = make_classification(
+        n_samples=300, n_classes=3, n_informative=5, random_state=0
+    )
     members = [
         LogisticRegression(C=c, max_iter=1000).fit(X[:150], y[:150]) for c in (0.1, 1.0)
     ]

@@ -29,7 +29,7 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.metrics import roc_auc_score
 
-from skmerge._members import PROBA_CLIP, to_class_columns
+from skmerge._base import PROBA_CLIP, to_class_columns
 
 #: Names accepted by ``scoring``: higher is better, as scikit-learn's scorers.
 SCORINGS = ("neg_log_loss", "accuracy", "roc_auc_ovr", "neg_brier_score")
@@ -164,16 +164,20 @@ def pool(spaces, weights):
     >>> pool([a, b], [3, 1]).round(2)
     array([[0.3, 0.7]])
     """
+    # The weighted sum, divided by the weights' sum accumulated in the same
+    # order: where every member gives 1.0 the mean is exactly 1.0 (and no
+    # value exceeds 1), as with numpy.average, which VotingClassifier uses.
     weights = np.asarray(weights, dtype=np.float64)
-    weights = weights / weights.sum()
-    mean = None
+    mean, total = None, 0.0
     for space, w in zip(spaces, weights, strict=True):
         if w == 0:
             continue
+        total += w
         if mean is None:
             mean = np.multiply(space, w, dtype=np.float64)
         else:
             mean += w * np.asarray(space, dtype=np.float64)
+    mean /= total
     return mean
 
 
@@ -659,6 +663,19 @@ def optimized_recipe(soups, log=None, max_iter=200):
         path.append((int(j), score))
         _log(log, j, score)
     return weights, path
+
+
+#: The recipes by name, each called as ``recipe(soups, options, log)`` with
+#: ``options`` holding the user's ``weights``, the ``member_scores`` and
+#: ``n_iter``.
+RECIPES = {
+    "uniform": lambda soups, o, log: uniform_recipe(soups, o.weights, log=log),
+    "greedy": lambda soups, o, log: greedy_recipe(soups, o.member_scores, log=log),
+    "ensemble_selection": lambda soups, o, log: ensemble_selection_recipe(
+        soups, o.n_iter, log=log
+    ),
+    "optimized": lambda soups, o, log: optimized_recipe(soups, log=log),
+}
 
 
 def _log(log, j, score):

@@ -23,7 +23,7 @@ from sklearn.metrics import (
 )
 from sklearn.utils.fixes import parse_version
 
-from skmerge._combine import (
+from skmerge._recipes import (
     ModelSoups,
     OutputSoups,
     Scorer,

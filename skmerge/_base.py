@@ -1,0 +1,747 @@
+# Authors: The skmerge developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""The member machinery every skmerge estimator shares.
+
+- Naming, checks and agreement of members (:func:`name_members`,
+  :func:`check_members_agree`, ...).
+- Reading a member's output, in row chunks (:func:`row_chunks`,
+  :func:`in_chunks`, :func:`member_outputs`), into class columns
+  (:func:`to_class_columns`).
+- :class:`_MemberPhase`: what every estimator that wraps members does in
+  ``fit`` — validate ``y`` and ``sample_weight``, the one ``cv`` policy,
+  route fit metadata, compute "the members' outputs on these rows" (prefit:
+  predict; otherwise out-of-fold outputs, then refit), set the members'
+  fitted attributes — used by the soups, stacking and the calibrators.
+- :class:`_BaseMembers`: members as ``(name, estimator)`` pairs or a plain
+  list, prefit members that survive ``clone``, members' tags and metadata
+  routing, for the soups and stacking.
+"""
+
+import copy
+import re
+import warnings
+
+import numpy as np
+from joblib import effective_n_jobs
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.ensemble._base import _BaseHeterogeneousEnsemble, _fit_single_estimator
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import check_cv, cross_val_predict
+from sklearn.pipeline import _name_estimators
+from sklearn.utils import Bunch, _safe_indexing, gen_batches
+from sklearn.utils._tags import get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _get_feature_names,
+    _num_samples,
+    check_is_fitted,
+    column_or_1d,
+    has_fit_parameter,
+    indexable,
+)
+
+from skmerge._progress import CallbackSupportMixin, leaves, running
+
+# Rows predicted at once per member: bounds the memory a member's prediction
+# needs on a large X (its output is still returned whole).
+CHUNK_SIZE = 65_536
+
+# log(predict_proba) is clipped at this probability so that logits stay finite.
+PROBA_CLIP = 1e-12
+
+
+# Members: names, checks, agreement ------------------------------------------
+
+
+def name_members(estimators):
+    """Return ``estimators`` as a list of ``(name, estimator)`` pairs.
+
+    ``estimators`` is a list of ``(name, estimator)`` tuples or a plain list of
+    estimators, named as :func:`~sklearn.pipeline.make_pipeline` names its
+    steps: the lower-cased class, with ``-1``, ``-2``... on repeated names.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> [name for name, _ in name_members(
+    ...     [LogisticRegression(), LogisticRegression(), GaussianNB()])]
+    ['logisticregression-1', 'logisticregression-2', 'gaussiannb']
+    """
+    if not isinstance(estimators, list | tuple) or len(estimators) == 0:
+        raise ValueError(
+            "`estimators` must be a non-empty list of (name, estimator) tuples or "
+            f"of estimators; got {estimators!r}."
+        )
+    pairs = [
+        isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[0], str)
+        for item in estimators
+    ]
+    for item, pair in zip(estimators, pairs):
+        if not pair and isinstance(item, tuple | list):
+            raise ValueError(
+                "`estimators` must be (name, estimator) tuples, with a str name, "
+                f"or estimators; got {item!r}."
+            )
+    if all(pairs):
+        named = [(name, est) for name, est in estimators]
+    elif not any(pairs):
+        named = _name_estimators(estimators)
+    else:
+        raise ValueError(
+            "`estimators` must be all (name, estimator) tuples or all estimators, "
+            "not a mix of both."
+        )
+    names = [name for name, _ in named]
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if duplicated:
+        raise ValueError(f"Member names must be unique; got duplicates {duplicated}.")
+    return named
+
+
+def is_drop(est):
+    return isinstance(est, str) and est == "drop"
+
+
+def check_member_fitted(name, estimator):
+    """Raise a NotFittedError naming ``name`` when ``estimator`` is not fitted."""
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError as exc:
+        raise NotFittedError(
+            f"Member {name!r} ({type(estimator).__name__}) is not fitted. With "
+            "prefit=True (the default) members must already be fitted: fit it "
+            "first, or pass prefit=False to fit clones of the members on the data "
+            "given to fit."
+        ) from exc
+
+
+def resolve_method(name, estimator, method, allowed):
+    """The first of ``allowed`` (``method`` itself unless it is ``"auto"``)
+    that ``estimator`` has, as scikit-learn's ``_check_response_method``
+    picks it; a ValueError naming the member when it has none."""
+    candidates = allowed if method == "auto" else [method]
+    for candidate in candidates:
+        if hasattr(estimator, candidate):
+            return candidate
+    wanted = " or ".join(f"`{m}`" for m in candidates)
+    raise ValueError(
+        f"Member {name!r} ({type(estimator).__name__}) has no {wanted}, which "
+        "this mode needs."
+    )
+
+
+def _canonical_feature_names(names):
+    # LightGBM stores feature names with white space turned into underscores
+    # ("mean radius" -> "mean_radius"): the same columns, spelt its way.
+    return [re.sub(r"\s", "_", str(name)) for name in names]
+
+
+def _agreed_classes(named):
+    classes, classes_from = None, None
+    for name, est in named:
+        est_classes = getattr(est, "classes_", None)
+        if est_classes is None:
+            raise ValueError(
+                f"Member {name!r} ({type(est).__name__}) has no `classes_`: skmerge "
+                "merges fitted classifiers."
+            )
+        if classes is None:
+            classes, classes_from = np.asarray(est_classes), name
+        elif set(np.asarray(est_classes).tolist()) != set(classes.tolist()):
+            raise ValueError(
+                f"Members {classes_from!r} and {name!r} disagree on their classes: "
+                f"{classes_from!r} has class labels {classes.tolist()}, {name!r} has "
+                f"{np.asarray(est_classes).tolist()}. Members must be trained on the "
+                "same classes."
+            )
+    return np.unique(classes)
+
+
+def _agreed_features(named, X_names):
+    """The members' common feature count and names (None where none records
+    them); names that differ only as LightGBM spells them agree, and are
+    then those of ``X`` when it has them, else those of the first member."""
+    n_features, n_from, names_in, names_from = None, None, None, None
+    for name, est in named:
+        n = getattr(est, "n_features_in_", None)
+        if n is not None:
+            if n_features is None:
+                n_features, n_from = int(n), name
+            elif int(n) != n_features:
+                raise ValueError(
+                    f"Members {n_from!r} and {name!r} disagree on the number of "
+                    f"features: {n_from!r} expects {n_features} features, {name!r} "
+                    f"expects {int(n)}."
+                )
+        fn = getattr(est, "feature_names_in_", None)
+        if fn is None:
+            continue
+        if names_in is None:
+            names_in, names_from = np.asarray(fn, dtype=object), name
+        elif len(fn) != len(names_in) or _canonical_feature_names(
+            fn
+        ) != _canonical_feature_names(names_in):
+            raise ValueError(
+                f"Members {names_from!r} and {name!r} disagree on feature names: "
+                f"{names_from!r} has {list(names_in)}, {name!r} has {list(fn)}."
+            )
+    if (
+        names_in is not None
+        and X_names is not None
+        and _canonical_feature_names(X_names) == _canonical_feature_names(names_in)
+    ):
+        names_in = np.asarray(X_names, dtype=object)
+    return n_features, names_in
+
+
+def check_members_agree(named, X=None, *, classifier=True):
+    """Check fitted members agree on classes and features.
+
+    Returns ``(classes, n_features_in, feature_names_in)``: the classes sorted
+    as :class:`~sklearn.preprocessing.LabelEncoder` sorts them (None for
+    regressors), and the feature count and names (``None`` when no member
+    records them). Feature names that differ only in the way LightGBM spells
+    them (white space as underscores) agree; they are then ``X``'s own.
+    """
+    classes = _agreed_classes(named) if classifier else None
+    return (classes, *_agreed_features(named, _feature_names_of(X)))
+
+
+def _feature_names_of(X):
+    if X is None:
+        return None
+    try:
+        return _get_feature_names(X)
+    except (TypeError, ValueError):
+        return None
+
+
+def check_labels_known(y, classes, what="held-out data"):
+    """Raise when ``y`` has one class only or labels the members never saw."""
+    present = np.unique(y)
+    unseen = np.setdiff1d(present, classes)
+    if unseen.size:
+        raise ValueError(
+            f"The {what} has labels the members were not trained on: "
+            f"{unseen.tolist()}; the members' classes are {classes.tolist()}."
+        )
+    if present.size < 2:
+        raise ValueError(
+            f"The {what} must hold at least 2 classes to learn from; got only "
+            f"one class: {present.tolist()}."
+        )
+
+
+# Members' outputs, in row chunks --------------------------------------------
+
+
+def row_chunks(X, chunk_size=None):
+    """``(rows, X_rows)`` pairs covering ``X`` in chunks of ``chunk_size`` rows
+    (``CHUNK_SIZE``, read at call time, when None); one pair
+    ``(slice(None), X)`` when ``X`` is small or has no length."""
+    chunk_size = CHUNK_SIZE if chunk_size is None else chunk_size
+    try:
+        n = _num_samples(X)
+    except TypeError:
+        n = None
+    if n is None or n <= chunk_size:
+        yield slice(None), X
+        return
+    (X,) = indexable(X)  # sparse matrices as CSR, which slices rows
+    for rows in gen_batches(n, chunk_size):
+        yield rows, _safe_indexing(X, rows)
+
+
+def in_chunks(func, X, chunk_size=None):
+    """``func(X)`` computed on row chunks of ``X`` and written into one array.
+
+    The peak memory is the result plus one chunk's work (collecting the chunks'
+    results and concatenating them would hold the result twice).
+    """
+    result = None
+    for rows, X_rows in row_chunks(X, chunk_size):
+        part = np.asarray(func(X_rows))
+        if rows == slice(None):
+            return part
+        if result is None:
+            result = np.empty((_num_samples(X),) + part.shape[1:], dtype=part.dtype)
+        elif not np.can_cast(part.dtype, result.dtype, casting="safe"):
+            # e.g. strings: a later chunk's labels may be longer.
+            result = result.astype(np.result_type(result.dtype, part.dtype))
+        result[rows] = part
+    return result
+
+
+def member_output(estimator, X, method, chunk_size=None):
+    """``estimator``'s ``method`` on ``X``, in row chunks. A ``predict`` of
+    shape ``(n, 1)`` (CatBoost's) is read as ``(n,)``."""
+    output = in_chunks(getattr(estimator, method), X, chunk_size)
+    if method == "predict" and output.ndim == 2 and output.shape[1] == 1:
+        return output.reshape(-1)
+    return output
+
+
+def _predict_task(estimator, X, method, chunk_size, task):
+    with running(task):
+        return member_output(estimator, X, method, chunk_size)
+
+
+def member_outputs(estimators, X, methods, *, n_jobs=None, chunk_size=None, tasks=None):
+    """Each member's raw output for ``X``, predicted in row chunks.
+
+    Members run in parallel (threads by default; any joblib backend in a
+    ``parallel_config`` context, such as Dask, is used instead). ``tasks``:
+    one progress leaf per member (see :mod:`skmerge._progress`), or None.
+    """
+    tasks = [None] * len(estimators) if tasks is None else tasks
+    if len(estimators) == 1 or effective_n_jobs(n_jobs) == 1:
+        # A plain loop: joblib's overhead (about a millisecond a call) would
+        # show in a grid search that calls this once per candidate and fold.
+        return [
+            _predict_task(est, X, method, chunk_size, task)
+            for est, method, task in zip(estimators, methods, tasks)
+        ]
+    return Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(_predict_task)(est, X, method, chunk_size, task)
+        for est, method, task in zip(estimators, methods, tasks)
+    )
+
+
+def to_class_columns(output, method, member_classes, classes):
+    """Put a member's output in the column order of ``classes``.
+
+    ``predict_proba`` and ``decision_function`` outputs become float64 arrays of
+    shape ``(n_samples, n_classes)``; a binary 1-D decision function ``z``
+    becomes the logits ``(0, z)``. ``predict`` becomes one-hot votes.
+    """
+    member_classes = np.asarray(member_classes)
+    if method == "predict":
+        output = np.asarray(output).reshape(-1)
+        out = np.zeros((len(output), len(classes)))
+        out[np.arange(len(output)), np.searchsorted(classes, output)] = 1.0
+        return out
+    output = np.asarray(output, dtype=np.float64)
+    if output.ndim == 1 or output.shape[1] == 1:
+        column = output.reshape(-1)
+        output = np.column_stack([np.zeros_like(column), column])
+    out = np.empty((output.shape[0], len(classes)))
+    out[:, np.searchsorted(classes, member_classes)] = output
+    return out
+
+
+def check_finite(output, name, estimator, method, where, why):
+    """Raise a ValueError naming the member when ``output`` is not finite."""
+    if not np.isfinite(output).all():
+        raise ValueError(
+            f"Member {name!r} ({type(estimator).__name__}) returned non-finite "
+            f"values (NaN or infinity) from {method} on the {where}; {why}."
+        )
+
+
+# Fitting members -------------------------------------------------------------
+
+
+def _fit_task(estimator, X, y, fit_params, message, task):
+    # The callbacks reach the clone in the worker, as in GridSearchCV.
+    with running(task, estimator):
+        return _fit_single_estimator(
+            estimator, X, y, fit_params, message_clsname="skmerge", message=message
+        )
+
+
+def fit_members(named, X, y, fit_params, *, n_jobs=None, verbose=0, tasks=None):
+    """Clones of the ``(name, estimator)`` members fitted on ``X, y`` in
+    parallel, each with its own ``fit_params[name]``."""
+    tasks = [None] * len(named) if tasks is None else tasks
+    return Parallel(n_jobs=n_jobs)(
+        delayed(_fit_task)(
+            clone(est),
+            X,
+            y,
+            fit_params[name],
+            f"fitting member {name!r} ({i + 1} of {len(named)})" if verbose else None,
+            task,
+        )
+        for i, ((name, est), task) in enumerate(zip(named, tasks))
+    )
+
+
+def out_of_fold_outputs(
+    named, X, y, methods, splits, fit_params, *, n_jobs=None, verbose=0, tasks=None
+):
+    """Out-of-fold outputs of clones of the ``(name, estimator)`` members, as
+    :func:`~sklearn.model_selection.cross_val_predict` gives them, every
+    member on the same ``splits`` (a list of ``(train, test)`` pairs).
+
+    ``tasks``: one progress leaf per member, or None. (The fold fits inside
+    ``cross_val_predict`` get no callbacks: it does not pass them on.)
+    """
+    tasks = [None] * len(named) if tasks is None else tasks
+    outputs = []
+    for (name, est), method, task in zip(named, methods, tasks):
+        if verbose:
+            print(f"[skmerge] out-of-fold {method} of member {name!r}")
+        with running(task):
+            output = cross_val_predict(
+                clone(est),
+                X,
+                y,
+                cv=splits,
+                method=method,
+                n_jobs=n_jobs,
+                params=dict(fit_params[name]),
+            )
+        if method == "predict" and output.ndim == 2 and output.shape[1] == 1:
+            output = output.reshape(-1)
+        outputs.append(output)
+    return outputs
+
+
+def clone_keeping_members(estimator, member_param):
+    """``clone`` that keeps the fitted members of a prefit meta-estimator.
+
+    All parameters but ``member_param`` are cloned as
+    :func:`sklearn.base.clone` does; the members are the same fitted objects
+    (never modified by skmerge), as :class:`~sklearn.frozen.FrozenEstimator`
+    returns itself from ``__sklearn_clone__``.
+    """
+    params = estimator.get_params(deep=False)
+    members = params.pop(member_param)
+    params = {k: clone(v, safe=False) for k, v in params.items()}
+    params[member_param] = list(members) if isinstance(members, list) else members
+    new = type(estimator)(**params)
+    for attr in ("_metadata_request", "_sklearn_output_config"):
+        if attr in estimator.__dict__:
+            setattr(new, attr, copy.deepcopy(getattr(estimator, attr)))
+    if "_skl_callbacks" in estimator.__dict__:
+        # As sklearn.base.clone: callbacks are shared by reference.
+        new._skl_callbacks = estimator._skl_callbacks
+    return new
+
+
+# The phase every estimator shares --------------------------------------------
+
+
+class _MemberPhase:
+    """What every skmerge estimator does with its members in ``fit``.
+
+    Expects ``prefit``, ``cv`` and ``n_jobs`` parameters (``verbose``
+    optional) and, for routing with ``prefit=False``, a
+    ``get_metadata_routing`` that routes ``fit`` to each member under its
+    name (and ``split`` to a ``splitter``, where it has one).
+    """
+
+    def _check_target(self, X, y):
+        """``y`` as a 1-D array of one target per sample of ``X``."""
+        y = column_or_1d(y, warn=True)
+        if is_classifier(self):
+            check_classification_targets(y)
+            y_type = type_of_target(y, input_name="y")
+            if y_type not in ("binary", "multiclass"):
+                raise ValueError(
+                    f"{type(self).__name__} supports binary or multiclass targets "
+                    f"only; got a {y_type} target."
+                )
+        try:
+            n = _num_samples(X)
+        except TypeError:
+            n = None
+        if n is not None and y.shape[0] != n:
+            raise ValueError(
+                "`y` must hold one label per sample of X; got "
+                f"{y.shape[0]} labels for {n} samples."
+            )
+        return y
+
+    @staticmethod
+    def _check_sample_weight(sample_weight, y):
+        """Weights of held-out scores and losses: negative ones would make them
+        meaningless, all-zero ones undefined."""
+        if sample_weight is None:
+            return None
+        sample_weight = _check_sample_weight(sample_weight, y, ensure_non_negative=True)
+        if not np.any(sample_weight > 0):
+            raise ValueError("`sample_weight` must not be all zero.")
+        return sample_weight
+
+    def _splits(self, X, y, split_params=None):
+        """The ``(train, test)`` pairs of the one ``cv`` policy,
+        ``check_cv(cv, y, classifier=is_classifier(self))``, drawn once so
+        that every member sees the same folds, from a copy of the splitter
+        (the user's, and its random state, stay as they are)."""
+        cv = copy.deepcopy(check_cv(self.cv, y, classifier=is_classifier(self)))
+        return list(cv.split(X, y, **(split_params or {})))
+
+    def _route_fit(self, named, sample_weight, fit_params):
+        """Each member's ``fit`` parameters by name, the splitter's, and all
+        that :func:`~sklearn.utils.metadata_routing.process_routing` routed
+        (None without routing).
+
+        With metadata routing enabled, what each member requests. Otherwise
+        ``fit_params`` go to every member and ``sample_weight`` to those
+        whose ``fit`` takes it; the others are warned about, as
+        :class:`~sklearn.calibration.CalibratedClassifierCV` does, and
+        ``sample_weight`` still weighs what skmerge fits itself.
+        """
+        if _routing_enabled():
+            if sample_weight is not None:
+                fit_params = {**fit_params, "sample_weight": sample_weight}
+            routed = process_routing(self, "fit", **fit_params)
+            splitter = routed.get("splitter")
+            return (
+                {name: dict(routed[name].fit) for name, _ in named},
+                {} if splitter is None else dict(splitter.split),
+                routed,
+            )
+        member_params = {}
+        for name, est in named:
+            params = dict(fit_params)
+            if sample_weight is not None:
+                if has_fit_parameter(est, "sample_weight"):
+                    params["sample_weight"] = sample_weight
+                else:
+                    warnings.warn(
+                        f"Since member {name!r} ({type(est).__name__}) does not "
+                        "appear to accept sample_weight, sample weights will only "
+                        "be used for what skmerge fits itself, not to fit it.",
+                        UserWarning,
+                    )
+            member_params[name] = params
+        return member_params, {}, None
+
+    def _members_outputs(
+        self, named, X, y, methods, fit_params, progress, *, split_params=None
+    ):
+        """The members' outputs on the rows of ``X``, and the fitted members.
+
+        ``prefit=True``: the members themselves and their ``methods`` on ``X``.
+        ``prefit=False``: out-of-fold outputs from the ``cv`` splits (when
+        ``methods`` is given; None means nothing needs a held-out signal),
+        then clones fitted on all of ``X``, as
+        :class:`~sklearn.ensemble.StackingClassifier` does.
+
+        Returns ``(fitted, outputs)``; ``outputs`` is None without ``methods``.
+        """
+        names = [name for name, _ in named]
+        n_jobs, verbose = self.n_jobs, getattr(self, "verbose", 0)
+        if self.prefit:
+            fitted = [est for _, est in named]
+            if methods is None:
+                return fitted, None
+            task = progress.subtask("predict members", len(named)).begin()
+            outputs = member_outputs(
+                fitted, X, methods, n_jobs=n_jobs, tasks=leaves(task, names, "predict")
+            )
+            task.end()
+            return fitted, outputs
+        outputs = None
+        if methods is not None:
+            task = progress.subtask("out-of-fold predictions", len(named)).begin()
+            outputs = out_of_fold_outputs(
+                named,
+                X,
+                y,
+                methods,
+                self._splits(X, y, split_params),
+                fit_params,
+                n_jobs=n_jobs,
+                verbose=verbose,
+                tasks=leaves(task, names, "out-of-fold"),
+            )
+            task.end()
+        task = progress.subtask("fit members", len(named)).begin()
+        fitted = fit_members(
+            named,
+            X,
+            y,
+            fit_params,
+            n_jobs=n_jobs,
+            verbose=verbose,
+            tasks=leaves(task, names, "fit"),
+        )
+        task.end()
+        return fitted, outputs
+
+    def _set_input_attributes(self, n_features_in, feature_names_in):
+        """``n_features_in_`` and ``feature_names_in_`` as the members record
+        them (removed when they do not)."""
+        for attr, value in (
+            ("n_features_in_", n_features_in),
+            ("feature_names_in_", feature_names_in),
+        ):
+            if value is not None:
+                setattr(self, attr, value)
+            elif attr in self.__dict__:
+                delattr(self, attr)
+
+
+class _BaseMembers(_MemberPhase, CallbackSupportMixin, _BaseHeterogeneousEnsemble):
+    """Estimators over named members (the soups and stacking): members as
+    ``(name, estimator)`` pairs or a plain list, prefit members that survive
+    ``clone``, members' tags and metadata routing, (scikit-learn >= 1.9)
+    ``set_callbacks``, and the members' fitted attributes."""
+
+    @property
+    def named_estimators(self):
+        """Members by name, as given (not fitted copies).
+
+        Returns
+        -------
+        :class:`~sklearn.utils.Bunch`
+        """
+        return Bunch(**dict(name_members(self.estimators)))
+
+    def _named_members(self):
+        """Validated ``(name, estimator)`` pairs, without the dropped ones."""
+        named = name_members(self.estimators)
+        self._validate_names([name for name, _ in named])
+        named = [(name, est) for name, est in named if not is_drop(est)]
+        if not named:
+            raise ValueError("All members are dropped; at least one is required.")
+        kind, is_kind = (
+            ("classifier", is_classifier)
+            if is_classifier(self)
+            else ("regressor", is_regressor)
+        )
+        for name, est in named:
+            if not (hasattr(est, "fit") and hasattr(est, "get_params")):
+                # Checked first: is_classifier raises an AttributeError on
+                # objects without __sklearn_tags__ (scikit-learn >= 1.7).
+                raise ValueError(
+                    f"Member {name!r} ({type(est).__name__}) is not a scikit-learn "
+                    f"{kind} (an estimator with fit and get_params), nor "
+                    f'"drop"; got {est!r}.'
+                )
+            if not is_kind(est):
+                raise ValueError(
+                    f"Member {name!r} ({type(est).__name__}) is not a {kind}."
+                )
+            if self.prefit:
+                check_member_fitted(name, est)
+        return named
+
+    def _set_members(self, named, fitted, X):
+        """``estimators_``, ``named_estimators_`` and the input attributes
+        from the fitted members; returns their classes (None for regressors)."""
+        classes, n_features_in, feature_names_in = check_members_agree(
+            [(name, est) for (name, _), est in zip(named, fitted, strict=True)],
+            X,
+            classifier=is_classifier(self),
+        )
+        by_name = {name: est for (name, _), est in zip(named, fitted, strict=True)}
+        self.estimators_ = list(fitted)
+        self.named_estimators_ = Bunch(
+            **{
+                name: by_name.get(name, "drop")
+                for name, _ in name_members(self.estimators)
+            }
+        )
+        self._set_input_attributes(n_features_in, feature_names_in)
+        return classes
+
+    def get_params(self, deep=True):
+        """Get parameters of this estimator and, with ``deep``, of its members.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            If True, also return the members and their parameters as
+            ``<member name>__<parameter>``.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        out = super(_BaseHeterogeneousEnsemble, self).get_params(deep=False)
+        if not deep:
+            return out
+        try:
+            named = name_members(self.estimators)
+        except ValueError:
+            return out
+        for name, est in named:
+            out[name] = est
+            if hasattr(est, "get_params"):
+                for key, value in est.get_params(deep=True).items():
+                    out[f"{name}__{key}"] = value
+        return out
+
+    def set_params(self, **params):
+        """Set parameters of this estimator or of its members.
+
+        Members are replaced by name (``"drop"`` removes one) and their
+        parameters set as ``<member name>__<parameter>``.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        if "estimators" in params:
+            self.estimators = params.pop("estimators")
+        try:
+            named = name_members(self.estimators)
+        except ValueError:
+            named = []
+        names = {name for name, _ in named}
+        replaced = {k: params.pop(k) for k in list(params) if k in names}
+        if replaced:
+            self.estimators = [(n, replaced.get(n, e)) for n, e in named]
+        super(_BaseHeterogeneousEnsemble, self).set_params(**params)
+        return self
+
+    def __sklearn_clone__(self):
+        if self.prefit:
+            return clone_keeping_members(self, "estimators")
+        return super().__sklearn_clone__()
+
+    def __sklearn_tags__(self):
+        # Plain super(): the Classifier/RegressorMixin, before
+        # _BaseHeterogeneousEnsemble in the MRO, sets estimator_type
+        # (is_classifier, stratified CV in GridSearchCV); the members' input
+        # tags are recomputed just below.
+        tags = super().__sklearn_tags__()
+        try:
+            members = [e for _, e in name_members(self.estimators) if not is_drop(e)]
+            tags.input_tags.allow_nan = all(
+                get_tags(e).input_tags.allow_nan for e in members
+            )
+            tags.input_tags.sparse = all(get_tags(e).input_tags.sparse for e in members)
+            tags.input_tags.string = any(get_tags(e).input_tags.string for e in members)
+        except (ValueError, TypeError, AttributeError):
+            # A member that is no estimator (fit says so, naming it): get_tags
+            # raises an AttributeError on it, which would break
+            # check_is_fitted and is_classifier on the ensemble itself.
+            pass
+        return tags
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object: ``fit`` metadata goes to each
+        member's ``fit`` (used when ``prefit=False``).
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        router = MetadataRouter(owner=self)
+        for name, est in name_members(self.estimators):
+            if not is_drop(est):
+                router.add(
+                    **{name: est},
+                    method_mapping=MethodMapping().add(callee="fit", caller="fit"),
+                )
+        return router

@@ -738,7 +738,7 @@ class TemperatureCalibratedClassifier(
         y_pred : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        return self.estimator_.predict(X)
+        return member_output(self.estimator_, X, "predict")
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.

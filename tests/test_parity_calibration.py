@@ -1145,9 +1145,6 @@ class ClfWithoutSampleWeight(CheckingClassifier):
         return super().fit(X, y, **fit_params)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="known bug 2: sample_weight passed to a fit without it"
-)
 def test_calibration_without_sample_weight_estimator(data):
     # Fitting with sample_weight works when the estimator's fit does not take
     # it: a warning says that the weights serve the calibration only.
@@ -1158,9 +1155,6 @@ def test_calibration_without_sample_weight_estimator(data):
         pc_clf.fit(X, y, sample_weight=sample_weight)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="known bug 2: KNeighborsClassifier with sample_weight"
-)
 def test_knn_with_sample_weight(data):
     # KNeighborsClassifier.fit takes no sample_weight: CalibratedClassifierCV
     # warns, fits the estimator without them and weights the calibration.
@@ -1243,7 +1237,6 @@ def test_metadata_routing_no_metadata(data):
     assert_allclose(proba, expected.predict_proba(X[100:]))
 
 
-@pytest.mark.xfail(strict=True, reason="known bug 2: routing on, no metadata, KNN")
 def test_metadata_routing_no_metadata_knn(data):
     X, y = data
     expected = TemperatureCalibratedClassifier(KNeighborsClassifier(), prefit=False)
@@ -1343,10 +1336,6 @@ STRING_LABEL_CASES = [
         False,
         True,
         id="cv-sample_weight",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="known bug 2: LinearDiscriminantAnalysis.fit takes no sample_weight",
-        ),
     ),
 ]
 

@@ -153,23 +153,7 @@ def test_documented_differences_are_documented(sentence):
     assert any(_normalised(sentence) in _normalised(doc) for doc in docs)
 
 
-# Known bugs -----------------------------------------------------------------
-
-BUG_1 = (
-    "known bug 1: prefit=False with recipe='uniform' runs a 5-fold out-of-fold "
-    "pass before fitting the members, and fails on tiny data VotingClassifier fits"
-)
-BUG_5 = (
-    "known bug 5: SoupClassifier(prefit=False, recipe='ensemble_selection') with "
-    "random_state=None differs between two fits"
-)
-BUG_6 = (
-    "known bug 6: combine='vote' over a member whose predict returns shape "
-    "(n, 1) gives vote shares that do not sum to 1"
-)
-BUG_7 = (
-    "known bug 7: eleven members each giving probability 1.0 pool to 1.0000000000000002"
-)
+# Behaviours scikit-learn users rely on --------------------------------------
 
 
 def _log_loss_refuses_above_one():
@@ -427,7 +411,6 @@ def test_tie_situation():
 # test_predict_on_toy_problem, test_predict_proba_on_toy_problem ------------------
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=BUG_1)
 def test_predict_on_toy_problem(global_random_seed):
     """Manually check predicted class labels for toy dataset."""
     clf1 = LogisticRegression(random_state=global_random_seed)
@@ -451,7 +434,6 @@ def test_predict_on_toy_problem(global_random_seed):
         assert_same_as_voting(eclf, voting.fit(X, y), X)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=BUG_1)
 def test_predict_proba_on_toy_problem():
     """Calculate predicted probabilities on toy dataset."""
     clf1 = LogisticRegression(random_state=123)
@@ -570,7 +552,6 @@ def test_gridsearch():
 # test_parallel_fit --------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=BUG_1)
 def test_parallel_fit(global_random_seed):
     """Check parallel backend of SoupClassifier on toy dataset."""
     clf1 = LogisticRegression(random_state=global_random_seed)
@@ -625,11 +606,18 @@ def test_sample_weight(global_random_seed):
     assert_same_as_voting(eclf3, voting, X_scaled)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BUG_1)
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "SoupClassifier.fit: sample_weight goes to 'the members' ``fit`` that "
+        "take it (routed when metadata routing is enabled; members whose ``fit`` "
+        "does not take it are warned about, as "
+        ":class:`~sklearn.calibration.CalibratedClassifierCV` does)'"
+    ),
+)
 def test_sample_weight_unsupported_member():
     # check that an error is raised and indicative if sample_weight is not
-    # supported. (On today's code the out-of-fold pass fits the member first and
-    # Python's own TypeError comes out: "got an unexpected keyword argument".)
+    # supported.
     clf1 = LogisticRegression()
     clf3 = CalibratedClassifierCV(SVC(), ensemble=False)
     clf4 = KNeighborsClassifier()
@@ -642,6 +630,20 @@ def test_sample_weight_unsupported_member():
     msg = "Underlying estimator KNeighborsClassifier does not support sample weights."
     with pytest.raises(TypeError, match=msg):
         eclf3.fit(X_scaled, y, sample_weight=sample_weight)
+
+
+def test_sample_weight_unsupported_member_is_warned_about():
+    # The companion of the expected failure above: a warning, then the member
+    # is fitted without the weights and the others with them.
+    sample_weight = np.random.RandomState(0).uniform(size=(len(y),))
+    members = [("lr", LogisticRegression()), ("knn", KNeighborsClassifier())]
+    soup = SoupClassifier(members, prefit=False)
+    with pytest.warns(UserWarning, match="'knn'.*does not appear to accept"):
+        soup.fit(X_scaled, y, sample_weight=sample_weight)
+    lr = LogisticRegression().fit(X_scaled, y, sample_weight=sample_weight)
+    knn = KNeighborsClassifier().fit(X_scaled, y)
+    expected = (lr.predict_proba(X_scaled) + knn.predict_proba(X_scaled)) / 2
+    assert_allclose(soup.predict_proba(X_scaled), expected, rtol=0, atol=ATOL)
 
 
 class ClassifierErrorFit(ClassifierMixin, BaseEstimator):
@@ -787,7 +789,6 @@ X1 = np.array([[1], [2]])
 y1 = np.array([1, 2])
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=BUG_1)
 def test_set_estimator_drop_transform():
     clf2 = RandomForestClassifier(n_estimators=10, random_state=123)
     clf3 = GaussianNB()
@@ -893,7 +894,6 @@ def _toy_estimators(seed):
     ]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=BUG_1)
 def test_transform(global_random_seed):
     """Check transform method of SoupClassifier on toy dataset."""
     X, y = X_TOY, Y_TOY
@@ -953,7 +953,6 @@ def test_none_estimator_with_weights():
 # test_n_features_in ------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=BUG_1)
 def test_n_features_in():
     est = SoupClassifier(
         estimators=[
@@ -974,7 +973,6 @@ def test_n_features_in():
 # test_voting_verbose -----------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=BUG_1)
 def test_voting_verbose(capsys):
     estimator = SoupClassifier(
         estimators=[
@@ -1009,7 +1007,6 @@ def _names_estimators():
     ]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=BUG_1)
 @pytest.mark.parametrize("combine", ["proba", "vote"])
 def test_get_features_names_out_classifier(combine):
     """Check get_feature_names_out for classifier for different settings."""
@@ -1085,7 +1082,6 @@ def test_get_metadata_routing_without_fit():
     est.get_metadata_routing()
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=BUG_1)
 @pytest.mark.parametrize("prop", ["sample_weight", "metadata"])
 @config_context(enable_metadata_routing=True)
 def test_metadata_routing_for_voting_estimators(prop):
@@ -1128,7 +1124,6 @@ def test_metadata_routing_for_voting_estimators(prop):
             check_recorded_metadata(obj=sub_est, method="fit", parent="fit", **kwargs)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BUG_1)
 @config_context(enable_metadata_routing=True)
 def test_metadata_routing_error_for_voting_estimators():
     """Test that the right error is raised when metadata is not requested."""
@@ -1162,7 +1157,6 @@ class CountingNB(GaussianNB):
         return super().fit(X, y, sample_weight=sample_weight)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BUG_1)
 @pytest.mark.parametrize("combine", ["proba", "vote"])
 def test_prefit_false_uniform_fits_each_member_once(combine):
     # VotingClassifier fits each member once, on all the data; so does a
@@ -1178,7 +1172,6 @@ def test_prefit_false_uniform_fits_each_member_once(combine):
     assert_same_as_voting(soup, voting, X_scaled)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=BUG_1)
 @pytest.mark.parametrize("combine", ["proba", "vote"])
 def test_prefit_false_fits_wherever_voting_classifier_fits(combine):
     # Four rows, two classes: VotingClassifier fits; so must the soup.
@@ -1189,7 +1182,6 @@ def test_prefit_false_fits_wherever_voting_classifier_fits(combine):
     assert_same_as_voting(soup, voting, X_TOY)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BUG_5)
 def test_prefit_false_ensemble_selection_is_deterministic():
     # random_state=None: two fits on the same data, whatever numpy's global
     # random state, choose the same weights.
@@ -1232,7 +1224,6 @@ class ColumnPredictions(ClassifierMixin, BaseEstimator):
         return self.estimator_.predict_proba(X)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BUG_6)
 @pytest.mark.parametrize("weights", [None, [1, 2, 10]])
 def test_vote_reads_column_predictions_as_labels(weights):
     # A member predicting shape (n, 1) votes as the same member predicting
@@ -1259,7 +1250,6 @@ def _eleven_trees():
     return [DecisionTreeClassifier(random_state=i) for i in range(11)]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BUG_7)
 @pytest.mark.parametrize("combine", ["proba", "vote"])
 def test_eleven_certain_members_pool_to_exactly_one(combine):
     X_all, y_all = iris.data, iris.target
@@ -1273,12 +1263,6 @@ def test_eleven_certain_members_pool_to_exactly_one(combine):
     log_loss(y_all, proba)
 
 
-@pytest.mark.xfail(
-    LOG_LOSS_REFUSES_ABOVE_ONE,
-    strict=True,
-    raises=AssertionError,
-    reason=BUG_7 + " (which this scikit-learn's log_loss refuses)",
-)
 def test_eleven_certain_members_cross_val_log_loss():
     X_all, y_all = iris.data, iris.target
     named = [(f"tree{i}", tree) for i, tree in enumerate(_eleven_trees())]

@@ -44,23 +44,6 @@ PROBA_CLIP = 1e-12
 # sklearn.metrics.log_loss clips probabilities at machine epsilon.
 EPS = np.finfo(np.float64).eps
 
-BUG6 = pytest.mark.xfail(
-    reason="known bug 6: CatBoost's multiclass predict has shape (n, 1), read as "
-    "(n,) nowhere in the vote",
-    strict=True,
-)
-BUG8 = pytest.mark.xfail(
-    reason="known bug 8: LightGBM's feature_names_in_ has underscores for spaces, "
-    "so it 'disagrees on feature names' with the DataFrame's other members",
-    strict=True,
-)
-CATBOOST_PREDICT = pytest.mark.xfail(
-    reason="difference: TemperatureCalibratedClassifier.predict returns CatBoost's "
-    "multiclass predict of shape (n, 1) unchanged, where CalibratedClassifierCV's "
-    "predict has shape (n,)",
-    strict=True,
-)
-
 
 # Members ------------------------------------------------------------------------------
 
@@ -155,29 +138,13 @@ def case_id(lib, dataset, frame):
 SOME_DATASETS = (("breast_cancer", True), ("iris", False))
 
 
-def cases(*, datasets=DATASETS, mixed=True, vote=False, predict=False):
-    """(lib, dataset, frame) cases, with the known bugs' expected failures:
-    ``mixed``, the library's member beside the pipeline member (a DataFrame
-    then meets known bug 8 with LightGBM); ``vote``, its predict used as votes
-    (known bug 6 with CatBoost on iris); ``predict``, the predictions of a
-    temperature-scaled CatBoost on iris (the difference ``CATBOOST_PREDICT``).
-    """
-    params = []
-    for lib in LIBRARIES:
-        for dataset, frame in datasets:
-            marks = []
-            if mixed and lib == "lightgbm" and frame:
-                marks.append(BUG8)
-            if vote and lib == "catboost" and dataset == "iris":
-                marks.append(BUG6)
-            if predict and lib == "catboost" and dataset == "iris":
-                marks.append(CATBOOST_PREDICT)
-            params.append(
-                pytest.param(
-                    lib, dataset, frame, marks=marks, id=case_id(lib, dataset, frame)
-                )
-            )
-    return params
+def cases(*, datasets=DATASETS):
+    """(lib, dataset, frame) cases: each library on each data set."""
+    return [
+        pytest.param(lib, dataset, frame, id=case_id(lib, dataset, frame))
+        for lib in LIBRARIES
+        for dataset, frame in datasets
+    ]
 
 
 def extended(case, *values):
@@ -260,7 +227,7 @@ def soup_cases():
         extended(case, combine, recipe)
         for combine in ("proba", "logit", "vote")
         for recipe in ("uniform", "greedy")
-        for case in cases(vote=combine == "vote")
+        for case in cases()
     ]
 
 
@@ -320,7 +287,7 @@ def test_proba_soup_matches_voting_classifier(lib, dataset, frame, recipe):
     np.testing.assert_array_equal(soup.predict(X_test), voting.predict(X_test))
 
 
-@pytest.mark.parametrize(("lib", "dataset", "frame"), cases(vote=True))
+@pytest.mark.parametrize(("lib", "dataset", "frame"), cases())
 def test_vote_shares_sum_to_one(lib, dataset, frame):
     members = fitted_members(lib, dataset, frame)
     _, _, X_held, y_held, X_test, _ = load(dataset, frame)
@@ -402,7 +369,7 @@ def nll_at(logits, y_index, temperature):
     return log_loss_by_hand(y_index, softmax(logits / temperature, axis=1))
 
 
-@pytest.mark.parametrize(("lib", "dataset", "frame"), cases(mixed=False))
+@pytest.mark.parametrize(("lib", "dataset", "frame"), cases())
 def test_temperature_over_member_matches_computation_by_hand(lib, dataset, frame):
     member = fitted_members(lib, dataset, frame)[1][1]
     _, _, X_held, y_held, X_test, _ = load(dataset, frame)
@@ -446,9 +413,7 @@ def test_temperature_over_member_matches_computation_by_hand(lib, dataset, frame
 
 
 @pytest.mark.skipif(not SKLEARN_HAS_TEMPERATURE, reason="needs scikit-learn >= 1.8")
-@pytest.mark.parametrize(
-    ("lib", "dataset", "frame"), cases(datasets=SOME_DATASETS, mixed=False)
-)
+@pytest.mark.parametrize(("lib", "dataset", "frame"), cases(datasets=SOME_DATASETS))
 def test_temperature_matches_calibrated_classifier_cv(lib, dataset, frame):
     member = fitted_members(lib, dataset, frame)[1][1]
     _, _, X_held, y_held, X_test, _ = load(dataset, frame)
@@ -472,7 +437,7 @@ def test_temperature_matches_calibrated_classifier_cv(lib, dataset, frame):
     )
 
 
-@pytest.mark.parametrize(("lib", "dataset", "frame"), cases(mixed=False, predict=True))
+@pytest.mark.parametrize(("lib", "dataset", "frame"), cases())
 def test_temperature_predict_is_members_prediction(lib, dataset, frame):
     member = fitted_members(lib, dataset, frame)[1][1]
     _, _, X_held, y_held, X_test, _ = load(dataset, frame)
@@ -527,7 +492,7 @@ def merged_estimators(members):
     [
         extended(case, kind)
         for kind in ("soup", "stacking", "temperature")
-        for case in cases(datasets=SOME_DATASETS, mixed=kind != "temperature")
+        for case in cases(datasets=SOME_DATASETS)
     ],
 )
 def test_clone_keeps_fitted_members(lib, dataset, frame, kind):
@@ -572,7 +537,6 @@ def test_model_selection_over_prefit_members(lib, dataset, frame):
 # Feature names of DataFrames ----------------------------------------------------------
 
 
-@BUG8
 @pytest.mark.parametrize("lightgbm_first", [True, False])
 @pytest.mark.parametrize("kind", ["soup", "stacking"])
 def test_lightgbm_among_dataframe_members_keeps_column_names(kind, lightgbm_first):

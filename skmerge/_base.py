@@ -39,6 +39,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
+    _check_response_method,
     _check_sample_weight,
     _get_feature_names,
     _num_samples,
@@ -125,18 +126,18 @@ def check_member_fitted(name, estimator):
 
 
 def resolve_method(name, estimator, method, allowed):
-    """The first of ``allowed`` (``method`` itself unless it is ``"auto"``)
-    that ``estimator`` has, as scikit-learn's ``_check_response_method``
-    picks it; a ValueError naming the member when it has none."""
+    """The name of the first of ``allowed`` (``method`` itself unless it is
+    ``"auto"``) that ``estimator`` has, picked by scikit-learn's
+    ``_check_response_method``; a ValueError naming the member otherwise."""
     candidates = allowed if method == "auto" else [method]
-    for candidate in candidates:
-        if hasattr(estimator, candidate):
-            return candidate
-    wanted = " or ".join(f"`{m}`" for m in candidates)
-    raise ValueError(
-        f"Member {name!r} ({type(estimator).__name__}) has no {wanted}, which "
-        "this mode needs."
-    )
+    try:
+        return _check_response_method(estimator, candidates).__name__
+    except AttributeError:
+        wanted = " or ".join(f"`{m}`" for m in candidates)
+        raise ValueError(
+            f"Member {name!r} ({type(estimator).__name__}) has no {wanted}, which "
+            "this mode needs."
+        ) from None
 
 
 def _canonical_feature_names(names):

@@ -705,50 +705,14 @@ def _fitted_difference(a, b, path="", _active=None):
 
 
 def _difference(a, b, path, where, active):
-    def join(step):
-        return f"{path}.{step}" if path and not step.startswith("[") else path + step
-
     if isinstance(a, BaseEstimator):
         return _fitted_difference(
             a.get_params(deep=False), b.get_params(deep=False), path, active
         ) or _fitted_difference(vars(a), vars(b), path, active)
-    if isinstance(a, dict):
-        if a.keys() != b.keys():
-            extra = sorted(map(str, a.keys() ^ b.keys()))
-            return f"{where}: keys {extra} in only one of them"
-        for k in a:
-            step = str(k) if isinstance(k, str) else f"[{k!r}]"
-            difference = _fitted_difference(a[k], b[k], join(step), active)
-            if difference is not None:
-                return difference
-        return None
-    if isinstance(a, (list, tuple)):
-        if len(a) != len(b):
-            return f"{where}: lengths {len(a)} vs {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            difference = _fitted_difference(x, y, join(f"[{i}]"), active)
-            if difference is not None:
-                return difference
-        return None
-    if isinstance(a, np.ndarray):
-        if a.shape != b.shape or a.dtype != b.dtype:
-            return (
-                f"{where}: arrays of shape {a.shape} and dtype {a.dtype} vs "
-                f"shape {b.shape} and dtype {b.dtype}"
-            )
-        if a.dtype == object:
-            for x, y in zip(a.ravel(), b.ravel(), strict=True):
-                if _fitted_difference(x, y, path, active) is not None:
-                    return f"{where}: different values"
-            return None
-        equal_nan = a.dtype.kind in "fc"
-        if np.array_equal(a, b, equal_nan=equal_nan):
-            return None
-        return f"{where}: different values"
-    if sparse.issparse(a):
-        if a.shape != b.shape or a.dtype != b.dtype or (a != b).nnz:
-            return f"{where}: different values"
-        return None
+    if isinstance(a, (dict, list, tuple)):
+        return _container_difference(a, b, path, where, active)
+    if isinstance(a, np.ndarray) or sparse.issparse(a):
+        return _array_difference(a, b, path, where, active)
     if isinstance(a, np.random.RandomState):
         return _fitted_difference(a.get_state(), b.get_state(), path, active)
     if isinstance(a, np.random.Generator):
@@ -770,6 +734,51 @@ def _difference(a, b, path, where, active):
     if hasattr(a, "__dict__") and not isinstance(a, _OPAQUE):
         return _fitted_difference(vars(a), vars(b), path, active)
     return f"{where}: {_show(a)} vs {_show(b)}"
+
+
+def _container_difference(a, b, path, where, active):
+    """Dicts key by key, lists and tuples item by item."""
+
+    def join(step):
+        return f"{path}.{step}" if path and not step.startswith("[") else path + step
+
+    if isinstance(a, dict):
+        if a.keys() != b.keys():
+            extra = sorted(map(str, a.keys() ^ b.keys()))
+            return f"{where}: keys {extra} in only one of them"
+        items = [
+            (a[k], b[k], join(str(k) if isinstance(k, str) else f"[{k!r}]"))
+            for k in a
+        ]
+    else:
+        if len(a) != len(b):
+            return f"{where}: lengths {len(a)} vs {len(b)}"
+        items = [(x, y, join(f"[{i}]")) for i, (x, y) in enumerate(zip(a, b))]
+    for x, y, step in items:
+        difference = _fitted_difference(x, y, step, active)
+        if difference is not None:
+            return difference
+    return None
+
+
+def _array_difference(a, b, path, where, active):
+    """Arrays element-wise (NaN equal to NaN; objects recursively), sparse
+    matrices by their non-zero differences."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return (
+            f"{where}: arrays of shape {a.shape} and dtype {a.dtype} vs "
+            f"shape {b.shape} and dtype {b.dtype}"
+        )
+    if sparse.issparse(a):
+        equal = (a != b).nnz == 0
+    elif a.dtype == object:
+        equal = all(
+            _fitted_difference(x, y, path, active) is None
+            for x, y in zip(a.ravel(), b.ravel(), strict=True)
+        )
+    else:
+        equal = np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    return None if equal else f"{where}: different values"
 
 
 _OPAQUE = (

@@ -52,6 +52,19 @@ def _check_calibration_inputs(y_true, y_prob, labels=None, sample_weight=None):
         y_prob = y_prob.reshape(-1)
         y_prob = np.column_stack([1 - y_prob, y_prob])
 
+    classes = _check_classes(y_true, labels, y_prob.shape[1], binary_1d)
+    y_index = _label_index(y_true, classes)
+    y_prob = _check_probabilities(y_prob)
+    sample_weight = _check_sample_weight(sample_weight, len(y_true))
+    return y_index, y_prob, classes, sample_weight
+
+
+def _check_classes(y_true, labels, n_columns, binary_1d):
+    """The label of each column of `y_prob`, checked against its shape.
+
+    `labels` if given (they must be unique), else the sorted unique labels of
+    `y_true`; there must be one per column, and 2 when `binary_1d`.
+    """
     if labels is None:
         classes = np.unique(y_true)
         hint = " Pass labels= to name the class of every column of y_prob."
@@ -67,13 +80,17 @@ def _check_calibration_inputs(y_true, y_prob, labels=None, sample_weight=None):
             f"binary problem, so there must be 2 labels; got {len(classes)}: "
             f"{classes.tolist()}.{hint}"
         )
-    if y_prob.shape[1] != len(classes):
+    if n_columns != len(classes):
         raise ValueError(
-            f"y_prob must have one column per label; y_prob has {y_prob.shape[1]} "
+            f"y_prob must have one column per label; y_prob has {n_columns} "
             f"columns but there are {len(classes)} labels: {classes.tolist()}."
             f"{hint}"
         )
+    return classes
 
+
+def _label_index(y_true, classes):
+    """Position in `classes` of each label of `y_true`; all must be there."""
     position = {label: i for i, label in enumerate(classes.tolist())}
     y_index = np.array([position.get(label, -1) for label in y_true.tolist()])
     if np.any(y_index < 0):
@@ -82,7 +99,11 @@ def _check_calibration_inputs(y_true, y_prob, labels=None, sample_weight=None):
             f"Every label in y_true must be in labels; got y_true labels {unknown} "
             f"that are not in {classes.tolist()}."
         )
+    return y_index
 
+
+def _check_probabilities(y_prob):
+    """Check that rows of `y_prob` are probabilities (to `_PROBA_TOL`); clip them."""
     low, high = float(y_prob.min()), float(y_prob.max())
     if low < -_PROBA_TOL or high > 1 + _PROBA_TOL:
         raise ValueError(
@@ -95,25 +116,30 @@ def _check_calibration_inputs(y_true, y_prob, labels=None, sample_weight=None):
             "Each row of y_prob must sum to 1; got row sums from "
             f"{row_sums.min():.6g} to {row_sums.max():.6g}."
         )
-    y_prob = np.clip(y_prob, 0, 1)
+    return np.clip(y_prob, 0, 1)
 
+
+def _check_sample_weight(sample_weight, n_samples):
+    """Float weights, one per sample, finite, non-negative, positive sum.
+
+    Ones when `sample_weight` is None.
+    """
     if sample_weight is None:
-        sample_weight = np.ones(len(y_true))
-    else:
-        sample_weight = column_or_1d(sample_weight).astype(np.float64)
-        if len(sample_weight) != len(y_true):
-            raise ValueError(
-                "sample_weight must have one weight per sample; got "
-                f"{len(sample_weight)} weights for {len(y_true)} samples."
-            )
-        if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
-            raise ValueError(
-                "sample_weight must be finite and non-negative; got values from "
-                f"{np.nanmin(sample_weight):.6g} to {np.nanmax(sample_weight):.6g}."
-            )
-        if sample_weight.sum() <= 0:
-            raise ValueError("sample_weight must have a positive sum; got all zeros.")
-    return y_index, y_prob, classes, sample_weight
+        return np.ones(n_samples)
+    sample_weight = column_or_1d(sample_weight).astype(np.float64)
+    if len(sample_weight) != n_samples:
+        raise ValueError(
+            "sample_weight must have one weight per sample; got "
+            f"{len(sample_weight)} weights for {n_samples} samples."
+        )
+    if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
+        raise ValueError(
+            "sample_weight must be finite and non-negative; got values from "
+            f"{np.nanmin(sample_weight):.6g} to {np.nanmax(sample_weight):.6g}."
+        )
+    if sample_weight.sum() <= 0:
+        raise ValueError("sample_weight must have a positive sum; got all zeros.")
+    return sample_weight
 
 
 def _bin_edges(scores, n_bins, strategy):

@@ -42,6 +42,71 @@ def _find_hist_ax(ax):
     return None
 
 
+def _make_axes(plt, ax, show_histogram):
+    """The axes for the curve and for the histogram (None if not shown).
+
+    With `ax` None, a new figure with the histogram in a shorter axes below;
+    else the histogram axes already attached to `ax`, or a new twin of it
+    drawn behind `ax`.
+    """
+    hist_ax = None
+    if ax is None:
+        if show_histogram:
+            _, (ax, hist_ax) = plt.subplots(
+                2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]}
+            )
+            hist_ax.set_label(_HIST_LABEL)
+        else:
+            _, ax = plt.subplots()
+    elif show_histogram:
+        hist_ax = _find_hist_ax(ax)
+        if hist_ax is None:
+            hist_ax = ax.twinx()
+            hist_ax.set_label(_TWIN_HIST_LABEL)
+            # Bars behind the curve: the twin goes below `ax`, whose
+            # background is hidden so that the bars show through.
+            hist_ax.set_zorder(ax.get_zorder() - 1)
+            ax.patch.set_visible(False)
+    return ax, hist_ax
+
+
+def _line_kwargs(name, kwargs):
+    """Keyword arguments of the curve: square markers, solid line, the user's."""
+    line_kwargs = {"marker": "s", "linestyle": "-"}
+    if "ls" in kwargs:
+        del line_kwargs["linestyle"]
+    if name is not None:
+        line_kwargs["label"] = name
+    line_kwargs.update(kwargs)
+    return line_kwargs
+
+
+def _set_xlabel(ax):
+    """Label the x axis of `ax`, or of the histogram stacked under it."""
+    below = _find_hist_ax(ax)
+    if below is not None and below.get_label() == _HIST_LABEL:
+        below.set(xlabel="Confidence")  # the x label goes under the stack
+    else:
+        ax.set(xlabel="Confidence")
+
+
+def _draw_histogram(hist_ax, bin_edges, bin_counts, color):
+    """Draw the count of each bin as bars on `hist_ax`."""
+    hist_ax.bar(
+        bin_edges[:-1],
+        bin_counts,
+        width=np.diff(bin_edges),
+        align="edge",
+        color=color,
+        alpha=0.5,
+    )
+    hist_ax.set(ylabel="Count")
+    if hist_ax.get_label() == _TWIN_HIST_LABEL:
+        # Keep the bars in the bottom quarter, under the curve.
+        tallest = max(patch.get_height() for patch in hist_ax.patches)
+        hist_ax.set_ylim(0, 4 * max(tallest, 1))
+
+
 class ReliabilityDisplay:
     """Top-label reliability diagram with a confidence histogram.
 
@@ -166,6 +231,30 @@ class ReliabilityDisplay:
         check_matplotlib_support(f"{self.__class__.__name__}.plot")
         import matplotlib.pyplot as plt
 
+        prob_true, prob_pred, bin_counts, bin_edges = self._check_bins()
+        ax, hist_ax = _make_axes(plt, ax, show_histogram)
+        line_kwargs = _line_kwargs(self._legend_name(name), kwargs)
+
+        if ref_line and _REF_LINE_LABEL not in ax.get_legend_handles_labels()[1]:
+            ax.plot([0, 1], [0, 1], "k--", label=_REF_LINE_LABEL)
+        self.line_ = ax.plot(prob_pred, prob_true, **line_kwargs)[0]
+        ax.legend(loc="upper left")
+        ax.set(ylabel="Accuracy")
+        _set_xlabel(ax)
+
+        if hist_ax is not None:
+            _draw_histogram(hist_ax, bin_edges, bin_counts, self.line_.get_color())
+
+        self.ax_ = ax
+        self.hist_ax_ = hist_ax
+        self.figure_ = ax.figure
+        return self
+
+    def _check_bins(self):
+        """`prob_true`, `prob_pred`, `bin_counts` and `bin_edges` as float arrays.
+
+        Equal-width edges on [0, 1] when `bin_edges` is None.
+        """
         prob_true = np.asarray(self.prob_true, dtype=float)
         prob_pred = np.asarray(self.prob_pred, dtype=float)
         bin_counts = np.asarray(self.bin_counts, dtype=float)
@@ -183,68 +272,15 @@ class ReliabilityDisplay:
                 "bin_edges must have one more value than bin_counts; got "
                 f"{len(bin_edges)} edges for {len(bin_counts)} counts."
             )
+        return prob_true, prob_pred, bin_counts, bin_edges
 
-        hist_ax = None
-        if ax is None:
-            if show_histogram:
-                fig, (ax, hist_ax) = plt.subplots(
-                    2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]}
-                )
-                hist_ax.set_label(_HIST_LABEL)
-            else:
-                fig, ax = plt.subplots()
-        elif show_histogram:
-            hist_ax = _find_hist_ax(ax)
-            if hist_ax is None:
-                hist_ax = ax.twinx()
-                hist_ax.set_label(_TWIN_HIST_LABEL)
-                # Bars behind the curve: the twin goes below `ax`, whose
-                # background is hidden so that the bars show through.
-                hist_ax.set_zorder(ax.get_zorder() - 1)
-                ax.patch.set_visible(False)
-
+    def _legend_name(self, name):
+        """`name` (or `estimator_name`) with the ECE appended; None if neither."""
         name = self.estimator_name if name is None else name
         if self.ece is not None:
             ece_text = f"ECE = {self.ece:.3f}"
             name = ece_text if name is None else f"{name} ({ece_text})"
-
-        line_kwargs = {"marker": "s", "linestyle": "-"}
-        if "ls" in kwargs:
-            del line_kwargs["linestyle"]
-        if name is not None:
-            line_kwargs["label"] = name
-        line_kwargs.update(kwargs)
-
-        if ref_line and _REF_LINE_LABEL not in ax.get_legend_handles_labels()[1]:
-            ax.plot([0, 1], [0, 1], "k--", label=_REF_LINE_LABEL)
-        self.line_ = ax.plot(prob_pred, prob_true, **line_kwargs)[0]
-        ax.legend(loc="upper left")
-        ax.set(ylabel="Accuracy")
-        below = _find_hist_ax(ax)
-        if below is not None and below.get_label() == _HIST_LABEL:
-            below.set(xlabel="Confidence")  # the x label goes under the stack
-        else:
-            ax.set(xlabel="Confidence")
-
-        if hist_ax is not None:
-            hist_ax.bar(
-                bin_edges[:-1],
-                bin_counts,
-                width=np.diff(bin_edges),
-                align="edge",
-                color=self.line_.get_color(),
-                alpha=0.5,
-            )
-            hist_ax.set(ylabel="Count")
-            if hist_ax.get_label() == _TWIN_HIST_LABEL:
-                # Keep the bars in the bottom quarter, under the curve.
-                tallest = max(patch.get_height() for patch in hist_ax.patches)
-                hist_ax.set_ylim(0, 4 * max(tallest, 1))
-
-        self.ax_ = ax
-        self.hist_ax_ = hist_ax
-        self.figure_ = ax.figure
-        return self
+        return name
 
     @classmethod
     def from_estimator(

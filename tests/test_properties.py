@@ -242,7 +242,10 @@ CONFIGS = {
     ),
     "soup-knn": Case(
         lambda m: SoupClassifier(m["knn"], recipe="greedy", temperature="auto"),
-        {"combine": ["proba", "logit", "vote"]},
+        {
+            "recipe": ["uniform", "greedy", "optimized"],
+            "combine": ["proba", "logit", "vote"],
+        },
     ),
     "soup-knn-pipelines": Case(
         lambda m: SoupClassifier(m["knn-pipe"]),
@@ -314,6 +317,11 @@ CONFIGS = {
         {"final_estimator__C": [0.01, 1.0], "passthrough": [False, True]},
         merged=False,
     ),
+    "stacking-knn-pipelines": Case(
+        lambda m: StackingMerger(m["knn-pipe"], LogisticRegression()),
+        {"final_estimator__C": [0.1, 1.0]},
+        merged=False,
+    ),
     # TemperatureCalibratedClassifier --------------------------------------------
     "temperature-auto": Case(
         lambda m: TemperatureCalibratedClassifier(m["lr"][0]),
@@ -328,6 +336,10 @@ CONFIGS = {
     "temperature-svc-fixed": Case(
         lambda m: TemperatureCalibratedClassifier(m["svc"][1], temperature=3.0),
         {"temperature": [0.5, 1, 2, 4, "auto"]},
+    ),
+    "temperature-pipeline": Case(
+        lambda m: TemperatureCalibratedClassifier(m["knn-pipe"][0]),
+        {"temperature": ["auto", 2.0]},
     ),
     "temperature-mlp": Case(
         lambda m: TemperatureCalibratedClassifier(m["mlp"][0]),

@@ -709,6 +709,8 @@ def test_search_over_own_parameters_never_fits_a_member(
     for key, value in search.best_params_.items():
         assert _fingerprint(best.get_params()[key]) == _fingerprint(value), key
     if "final_estimator__C" in search.best_params_:
+        # (Also where the final estimator is the default, None.)
+        assert isinstance(best.final_estimator_, LogisticRegression)
         assert best.final_estimator_.C == search.best_params_["final_estimator__C"]
     assert search.score(X_test, y_test) == -log_loss(
         y_test, best.predict_proba(X_test), labels=labels

@@ -9,7 +9,7 @@ the call (X exists before the measurement starts) and subtracts what the call
 returns, which is inherent. What is left, the *extra* memory, is compared with
 the *chunk budget*: the members' outputs for one chunk of rows,
 ``n_members * CHUNK_SIZE * n_classes * 8`` bytes (``CHUNK_SIZE`` =
-``skmerge._members.CHUNK_SIZE``). A method that predicts chunk by chunk keeps
+``skmerge._base.CHUNK_SIZE``). A method that predicts chunk by chunk keeps
 the extra memory at a small multiple of the budget whatever the number of
 rows; one that materialises every member's output for all rows needs
 ``n_members * n_rows * n_classes * 8`` bytes, i.e. ``n_rows / CHUNK_SIZE``
@@ -42,7 +42,7 @@ from skmerge import (
     StackingMerger,
     TemperatureCalibratedClassifier,
 )
-from skmerge._members import CHUNK_SIZE
+from skmerge._base import CHUNK_SIZE
 
 N_FEATURES = 20
 N_CLASSES = 5

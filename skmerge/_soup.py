@@ -77,7 +77,7 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
 
     Members' outputs on the held-out data are computed once per fit; every
     recipe step reuses them (running sums, see
-    :class:`~skmerge._combine.OutputSoups`).
+    :class:`~skmerge._recipes.OutputSoups`).
 
     Parameters
     ----------

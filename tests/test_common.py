@@ -17,9 +17,13 @@ computations instead.)
 These instances fit their members (``prefit=False``): the checks fit each
 estimator on data of their own making, while prefit members are fitted on
 data of ours, with its features and classes, which a prefit estimator
-requires (DESIGN 1.1). Prefit instances therefore run the checks of the
-estimator API that need no fit (parameters, clone, repr, tags, not-fitted
-errors) here, and everything else in ``test_ecosystem.py``.
+requires (its members are used as they are, never refitted). Prefit
+instances therefore run the checks of the estimator API that need no fit
+(parameters, clone, repr, tags, not-fitted errors) here; the properties of
+fitted prefit estimators (members never modified, clone, search,
+persistence) are tested in ``test_properties.py``.
+
+The estimator checks run in this file only.
 
 Expected failures carry their reason; on scikit-learn versions that support
 it they are strict, so a reason that stops being true fails the suite.
@@ -286,14 +290,42 @@ PREFIT = _prefit_instances()
 def test_prefit_instances_api(name, check_name):
     estimator = PREFIT[name]
     getattr(estimator_checks, check_name)(type(estimator).__name__, estimator)
-    # The checks work on clones: a clone of a prefit estimator holds the same
-    # fitted members (DESIGN 1.1), neither refitted nor copied.
-    copy = clone(estimator)
-    if isinstance(estimator, TemperatureCalibratedClassifier):
-        assert copy.estimator is estimator.estimator
-    else:
-        assert len(copy.estimators) == len(estimator.estimators)
-        assert all(
-            kept is given
-            for kept, given in zip(copy.estimators, estimator.estimators, strict=True)
-        )
+    # (That a clone of a prefit estimator holds the same fitted members:
+    # test_properties.py::test_clone_keeps_prefit_members_and_clones_the_others.)
+
+
+# A configuration the list above lacks ---------------------------------------------
+
+MORE_INSTANCES = [
+    # combine="params" with recipe="optimized" and temperature="auto"
+    SoupClassifier(
+        [LogisticRegression(C=0.1), LogisticRegression(C=10.0)],
+        combine="params",
+        recipe="optimized",
+        temperature="auto",
+        **SOUP,
+    ),
+]
+
+
+@parametrize_with_checks(MORE_INSTANCES, **_STRICT)
+def test_sklearn_compatible_more_configurations(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check(estimator)
+
+
+def test_stacking_instances_merge_as_intended():
+    """Of the StackingMerger instances above, those of linear members through
+    decision_function predict through one merged model; the others do not."""
+    X, y = make_classification(
+        n_samples=60, n_classes=3, n_informative=3, random_state=0
+    )
+    stacks = [est for est, _ in INSTANCES if isinstance(est, StackingMerger)]
+    assert stacks
+    for stack in stacks:
+        merged = clone(stack).fit(X, y).merged_estimator_
+        if stack.stack_method == "decision_function":
+            assert isinstance(merged, LogisticRegression), stack
+        else:
+            assert merged is None, stack

@@ -1,18 +1,17 @@
 # Authors: The skmerge developers
 # SPDX-License-Identifier: BSD-3-Clause
 """skmerge in the scikit-learn ecosystem: composition, data types, metadata
-routing, persistence, progress and a Dask cluster.
+routing and progress.
 
 Every test compares with an independent computation: the same model fitted
-by hand, a manual search loop, the members' own outputs, or the result with
-``n_jobs=1``.
+by hand, a manual search loop, or the members' own outputs. (Searches over a
+prefit estimator's own parameters, clone, persistence and joblib backends,
+a Dask cluster among them, are tested over every configuration in
+``test_properties.py``.)
 """
 
-import pickle
 import re
-import warnings
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -33,7 +32,6 @@ from sklearn.model_selection import (
     ParameterSampler,
     RandomizedSearchCV,
     StratifiedKFold,
-    cross_validate,
 )
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
@@ -116,18 +114,6 @@ def _unfitted_estimators():
     }
 
 
-def _state(estimators):
-    """A fingerprint of fitted estimators and their steps: all their state
-    but the KD-trees of nearest neighbours, which count the queries made."""
-
-    def state(est):
-        if hasattr(est, "steps"):
-            return [state(step) for _, step in est.steps]
-        return {k: v for k, v in vars(est).items() if k != "_tree"}
-
-    return joblib.hash([state(est) for est in estimators])
-
-
 # Composition --------------------------------------------------------------------
 
 
@@ -153,7 +139,6 @@ def test_members_that_are_pipelines(data):
         make_pipeline(MinMaxScaler(), KNeighborsClassifier(8)),
     ]
     pipes = [pipe.fit(data.X_train, data.y_train) for pipe in pipes]
-    before = _state(pipes)
     X, y, X_test = data.X_held, data.y_held, data.X_test
     probas = [pipe.predict_proba(X_test) for pipe in pipes]
 
@@ -168,7 +153,6 @@ def test_members_that_are_pipelines(data):
     assert calibrated.temperature_ == pytest.approx(
         fit_temperature(pipes[0].decision_function(X), y), rel=1e-9
     )
-    assert _state(pipes) == before
 
 
 def _manual_search(make, candidates, X, y, cv):
@@ -181,50 +165,6 @@ def _manual_search(make, candidates, X, y, cv):
             fold_scores.append(est.score(X[test], y[test]))
         scores.append(np.mean(fold_scores))
     return np.asarray(scores)
-
-
-@pytest.mark.parametrize(
-    "name, grid",
-    [
-        ("soup", {"recipe": ["uniform", "greedy", "optimized"], "temperature": [None]}),
-        ("soup", {"combine": ["proba", "logit", "vote"], "recipe": ["uniform"]}),
-        ("stack", {"final_estimator__C": [0.01, 1.0], "passthrough": [False, True]}),
-        ("temperature", {"temperature": [0.5, 2.0, "auto"]}),
-    ],
-)
-def test_grid_search_over_own_parameters_never_refits_a_member(
-    data, members, name, grid
-):
-    make = {
-        "soup": lambda: SoupClassifier(members),
-        "stack": lambda: StackingMerger(members, final_estimator=LogisticRegression()),
-        "temperature": lambda: TemperatureCalibratedClassifier(members[0][1]),
-    }[name]
-    before = _state([est for _, est in members])
-    cv = StratifiedKFold(3, shuffle=True, random_state=0)
-    search = GridSearchCV(make(), grid, cv=cv, scoring="neg_log_loss").fit(
-        data.X_held, data.y_held
-    )
-    assert _state([est for _, est in members]) == before
-
-    candidates = list(ParameterGrid(grid))
-    manual = []
-    for params in candidates:
-        losses = []
-        for train, test in cv.split(data.X_held, data.y_held):
-            est = (
-                make().set_params(**params).fit(data.X_held[train], data.y_held[train])
-            )
-            proba = est.predict_proba(data.X_held[test])
-            losses.append(-log_loss(data.y_held[test], proba, labels=[0, 1, 2]))
-        manual.append(np.mean(losses))
-    assert_allclose(search.cv_results_["mean_test_score"], manual)
-    assert search.best_params_ == candidates[int(np.argmax(manual))]
-    # The refitted best estimator holds the very same members.
-    best = search.best_estimator_
-    given = [best.estimator] if name == "temperature" else best.estimators
-    expected = [members[0][1]] if name == "temperature" else members
-    assert all(a is b for a, b in zip(given, expected, strict=True))
 
 
 @pytest.mark.parametrize(
@@ -267,59 +207,6 @@ def test_grid_search_over_the_member_of_a_pipeline_member(data):
     manual = _manual_search(lambda: clone(soup), candidates, data.X, data.y, cv)
     assert_allclose(search.cv_results_["mean_test_score"], manual)
     assert search.best_params_ == candidates[int(np.argmax(manual))]
-
-
-@pytest.mark.parametrize("name", ["soup", "stack", "temperature"])
-def test_cross_validate_prefit_equals_a_manual_loop(data, members, name):
-    est = _prefit_estimators(members)[name]
-    before = _state([m for _, m in members])
-    cv = KFold(4, shuffle=True, random_state=0)
-    result = cross_validate(est, data.X_held, data.y_held, cv=cv, return_estimator=True)
-    manual = [
-        clone(est)
-        .fit(data.X_held[train], data.y_held[train])
-        .score(data.X_held[test], data.y_held[test])
-        for train, test in cv.split(data.X_held)
-    ]
-    assert_allclose(result["test_score"], manual)
-    assert _state([m for _, m in members]) == before
-    for fitted in result["estimator"]:
-        held = [fitted.estimator_] if name == "temperature" else fitted.estimators_
-        originals = (
-            [members[0][1]] if name == "temperature" else [m for _, m in members]
-        )
-        assert all(a is b for a, b in zip(held, originals, strict=True))
-
-
-@pytest.mark.parametrize("name", ["soup", "stack", "temperature"])
-def test_clone(data, members, name):
-    prefit = _prefit_estimators(members)[name]
-    if name != "temperature":  # (TemperatureCalibratedClassifier has no transform)
-        prefit.set_output(transform="pandas")
-    copy = clone(prefit)
-    assert copy is not prefit
-    if name == "temperature":
-        assert copy.estimator is prefit.estimator
-    else:
-        assert all(a is b for a, b in zip(copy.estimators, prefit.estimators))
-    assert copy.get_params(deep=False).keys() == prefit.get_params(deep=False).keys()
-    if name != "temperature":
-        assert copy._sklearn_output_config == prefit._sklearn_output_config
-
-    # prefit=False: clone makes new, unfitted members, as scikit-learn's clone.
-    unfitted = _unfitted_estimators()[name].fit(data.X, data.y)
-    copy = clone(unfitted)
-    given = (
-        [copy.estimator] if name == "temperature" else [e for _, e in copy.estimators]
-    )
-    originals = (
-        [unfitted.estimator]
-        if name == "temperature"
-        else [e for _, e in unfitted.estimators]
-    )
-    assert all(a is not b for a, b in zip(given, originals, strict=True))
-    assert not any(hasattr(est, "classes_") for est in given)
-    assert not hasattr(copy, "classes_")
 
 
 def test_nesting(data, members):
@@ -653,66 +540,6 @@ def test_routing_with_prefit_members(data, members, weights):
         assert_allclose(search.best_estimator_.member_scores_, expected)
 
 
-# Persistence --------------------------------------------------------------------
-
-
-def _fitted_for_persistence(data, members):
-    X, y = data.X_held, data.y_held
-    linear = [
-        LogisticRegression(C=C).fit(data.X_train, data.y_train) for C in (0.1, 1.0)
-    ]
-    return {
-        "soup-greedy-temperature": SoupClassifier(
-            members, recipe="greedy", temperature="auto"
-        ).fit(X, y),
-        "soup-params": SoupClassifier(linear, combine="params").fit(X, y),
-        "soup-prefit-false": _unfitted_estimators()["soup"].fit(data.X, data.y),
-        "stack": StackingMerger(members, passthrough=True).fit(X, y),
-        "stack-merged": StackingMerger(linear, stack_method="decision_function").fit(
-            X, y
-        ),
-        "temperature": TemperatureCalibratedClassifier(members[0][1]).fit(X, y),
-        "calibrated-soup": TemperatureCalibratedClassifier(
-            SoupClassifier(members).fit(X, y)
-        ).fit(X, y),
-    }
-
-
-def _predictions(est, X):
-    out = {"predict": est.predict(X), "predict_proba": est.predict_proba(X)}
-    if hasattr(est, "transform"):
-        out["transform"] = est.transform(X)
-    return out
-
-
-def test_persistence_round_trips(data, members, tmp_path):
-    skops_io = pytest.importorskip("skops.io")
-    fitted = _fitted_for_persistence(data, members)
-    assert fitted["stack-merged"].merged_estimator_ is not None
-    for name, est in fitted.items():
-        expected = _predictions(est, data.X_test)
-
-        loaded = {"pickle": pickle.loads(pickle.dumps(est))}
-        path = tmp_path / f"{name}.joblib"
-        joblib.dump(est, path)
-        loaded["joblib"] = joblib.load(path)
-
-        path = tmp_path / f"{name}.skops"
-        skops_io.dump(est, path)
-        untrusted = skops_io.get_untrusted_types(file=path)
-        # The only types skops asks to trust are skmerge's and scikit-learn's.
-        assert untrusted, name
-        assert all(t.startswith(("skmerge.", "sklearn.")) for t in untrusted), untrusted
-        assert any(t.startswith("skmerge.") for t in untrusted)
-        loaded["skops"] = skops_io.load(path, trusted=untrusted)
-
-        for how, copy in loaded.items():
-            assert type(copy) is type(est)
-            got = _predictions(copy, data.X_test)
-            for method, values in expected.items():
-                assert_array_equal(got[method], values, err_msg=f"{name} {how}")
-
-
 # Progress -----------------------------------------------------------------------
 
 
@@ -912,40 +739,3 @@ def test_progress_bar_renders_nested_progress(data, capsys):
 def test_no_callback_api_before_scikit_learn_1_9(members):
     for est in _prefit_estimators(members).values():
         assert not hasattr(est, "set_callbacks")
-
-
-# A cluster ----------------------------------------------------------------------
-
-
-def test_dask_cluster_gives_the_predictions_of_one_job(data):
-    distributed = pytest.importorskip("distributed")
-    estimators = _unfitted_estimators()
-    expected = {
-        name: clone(est)
-        .set_params(n_jobs=1)
-        .fit(data.X, data.y)
-        .predict_proba(data.X_test)
-        for name, est in estimators.items()
-    }
-    with warnings.catch_warnings():
-        # distributed's own start-up chatter (ports, deprecated options).
-        warnings.simplefilter("ignore")
-        cluster = distributed.LocalCluster(
-            n_workers=1,
-            threads_per_worker=2,
-            processes=False,
-            dashboard_address=None,
-        )
-    with cluster, distributed.Client(cluster) as client:
-        with distributed.get_task_stream(client) as stream:
-            with joblib.parallel_backend("dask"):
-                got = {
-                    name: clone(est)
-                    .set_params(n_jobs=2)
-                    .fit(data.X, data.y)
-                    .predict_proba(data.X_test)
-                    for name, est in estimators.items()
-                }
-        assert len(stream.data) > 0  # the work did run on the cluster
-    for name in estimators:
-        assert_allclose(got[name], expected[name], err_msg=name)

@@ -1,7 +1,7 @@
 # Authors: The skmerge developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""The bad-input matrix: every mistake of DESIGN.md section 2 on every
-estimator it applies to.
+"""The bad-input matrix: every mistake a user can make (wrong parameters,
+members and data) on every estimator it applies to.
 
 Each row builds an estimator (or calls :func:`~skmerge.fit_temperature`) with
 one mistake and checks that

@@ -1,6 +1,11 @@
 # Authors: The skmerge developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Tests of SoupClassifier against independent computations."""
+"""Tests of SoupClassifier against independent computations.
+
+The properties every estimator has (members never modified, clone, searches,
+chunked prediction, determinism, persistence) are tested in
+``test_properties.py``, scikit-learn's estimator checks in ``test_common.py``.
+"""
 
 import copy
 import itertools
@@ -11,8 +16,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.optimize  # noqa: F401 - loads its BLAS before the thread limit
-import sklearn
-from joblib import parallel_config
 from scipy.special import softmax as scipy_softmax
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -22,10 +25,8 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import (
-    GridSearchCV,
     KFold,
     cross_val_predict,
-    cross_validate,
 )
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neural_network import MLPClassifier
@@ -33,10 +34,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils.estimator_checks import parametrize_with_checks
-from sklearn.utils.fixes import parse_version
 
-import skmerge._base as base_module
 from skmerge._soup import SoupClassifier
 from skmerge._temperature import TemperatureCalibratedClassifier, fit_temperature
 from skmerge._weight_space import permute_mlp_hidden
@@ -91,16 +89,6 @@ def _fit_quietly(est, X, y):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return est.fit(X, y)
-
-
-class CountingLR(LogisticRegression):
-    """LogisticRegression counting the calls to its fit."""
-
-    n_fit = 0
-
-    def fit(self, X, y, sample_weight=None):
-        type(self).n_fit += 1
-        return super().fit(X, y, sample_weight=sample_weight)
 
 
 class PredictOnly(ClassifierMixin, BaseEstimator):
@@ -453,65 +441,7 @@ def test_greedy_params_soup_of_fine_tuned_mlps(data):
     assert not hasattr(soup, "decision_function")
 
 
-# prefit semantics, clone, GridSearchCV ------------------------------------------------
-
-
-def test_grid_search_and_cross_validate_never_fit_a_member(data):
-    X, y, X_val, y_val, _, _ = data
-    members = [CountingLR(C=C, max_iter=1000).fit(X, y) for C in (0.1, 1.0, 10.0)]
-    before = [pickle.dumps(m) for m in members]
-    CountingLR.n_fit = 0
-    search = GridSearchCV(
-        SoupClassifier(members),
-        {
-            "recipe": ["uniform", "greedy", "ensemble_selection", "optimized"],
-            "combine": ["proba", "logit", "vote", "params"],
-        },
-        cv=3,
-        error_score="raise",
-    ).fit(X_val, y_val)
-    cross_validate(SoupClassifier(members, recipe="greedy"), X_val, y_val, cv=3)
-    assert CountingLR.n_fit == 0
-    assert all(
-        a is b for a, b in zip(search.best_estimator_.estimators_, members, strict=True)
-    )
-    assert [pickle.dumps(m) for m in members] == before
-
-
-def test_clone_keeps_the_same_fitted_members(lrs):
-    soup = SoupClassifier([("a", lrs[0]), ("b", lrs[1])], recipe="greedy")
-    cloned = clone(soup)
-    assert cloned is not soup
-    assert all(
-        a[1] is b[1] for a, b in zip(cloned.estimators, soup.estimators, strict=True)
-    )
-    assert cloned.get_params(deep=False)["recipe"] == "greedy"
-    unfitted = clone(soup.set_params(prefit=False))
-    assert all(
-        a[1] is not b[1]
-        for a, b in zip(unfitted.estimators, soup.estimators, strict=True)
-    )
-
-
-def test_members_are_never_modified(data, lrs):
-    X, y, X_val, y_val, X_test, _ = data
-    mlps = [_fit_quietly(_mlp(random_state=s), X, y) for s in (0, 1)]
-    cases = [
-        (lrs, dict(combine="params", recipe="optimized", temperature="auto")),
-        (lrs, dict(combine="logit", recipe="ensemble_selection", n_iter=3)),
-        (mlps, dict(combine="params", recipe="greedy", align="permutation")),
-    ]
-    for members, params in cases:
-        before = [pickle.dumps(m) for m in members]
-        soup = SoupClassifier(members, **params).fit(X_val, y_val)
-        soup.predict(X_test)
-        soup.predict_proba(X_test)
-        soup.transform(X_test)
-        soup.contributions(X_test)
-        soup.score(X_test, data[5])
-        clone(soup).fit(X_val, y_val)
-        assert all(a is b for a, b in zip(soup.estimators_, members, strict=True))
-        assert [pickle.dumps(m) for m in members] == before
+# Frozen members -----------------------------------------------------------------------
 
 
 def test_frozen_members(data, lrs):
@@ -519,7 +449,6 @@ def test_frozen_members(data, lrs):
     frozen = [FrozenEstimator(m) for m in lrs[:2]]
     for combine in ("proba", "params"):
         soup = SoupClassifier(frozen, combine=combine).fit(X_val, y_val)
-        assert soup.estimators_[0] is frozen[0]
         if combine == "proba":
             expected = _weighted([m.predict_proba(X_test) for m in lrs[:2]], [1, 1])
         else:
@@ -538,8 +467,6 @@ def test_prefit_false_equals_prefit_soup_of_refitted_members(data):
         GaussianNB()
     ]
     soup = SoupClassifier(members, prefit=False, cv=3, random_state=0).fit(X, y)
-    assert all(f is not m for f, m in zip(soup.estimators_, members, strict=True))
-    assert not hasattr(members[0], "coef_")  # the given objects stay unfitted
     refitted = [clone(m).fit(X, y) for m in members]
     prefit = SoupClassifier(refitted).fit(X, y)
     np.testing.assert_allclose(soup.predict_proba(X_test), prefit.predict_proba(X_test))
@@ -570,15 +497,8 @@ def test_prefit_false_mlp_params_scores_merged_fold_models(data):
     cv = KFold(2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # temperature="auto" needs held-out scores: the uniform soup of
-        # unfitted members is then scored on merged fold models.
         soup = SoupClassifier(
-            members,
-            prefit=False,
-            cv=cv,
-            combine="params",
-            align="permutation",
-            temperature="auto",
+            members, prefit=False, cv=cv, combine="params", align="permutation"
         ).fit(X, y)
         # by hand: per fold, align the fold models, average them, predict
         from skmerge._weight_space import align_mlps, average_estimators
@@ -591,29 +511,6 @@ def test_prefit_false_mlp_params_scores_merged_fold_models(data):
             proba[test] = merged.predict_proba(X[test])
     assert soup.selection_path_[-1][1] == pytest.approx(-log_loss(y, proba), rel=1e-9)
     assert isinstance(soup.merged_estimator_, MLPClassifier)
-
-
-def test_prefit_false_is_reproducible_whatever_n_jobs(data):
-    X, y, _, _, X_test, _ = data
-    members = [LogisticRegression(C=0.05), GaussianNB()]
-    with parallel_config(backend="threading"):
-        fits = [
-            SoupClassifier(
-                members,
-                prefit=False,
-                cv=3,
-                recipe="optimized",
-                temperature="auto",
-                random_state=7,
-                n_jobs=n_jobs,
-            ).fit(X, y)
-            for n_jobs in (1, 2)
-        ]
-    np.testing.assert_array_equal(fits[0].weights_, fits[1].weights_)
-    assert fits[0].temperature_ == fits[1].temperature_
-    np.testing.assert_array_equal(
-        fits[0].predict_proba(X_test), fits[1].predict_proba(X_test)
-    )
 
 
 def test_prefit_false_passes_sample_weight_to_members(data):
@@ -766,24 +663,6 @@ def test_set_output_pandas_and_dataframe_input(data):
     assert set(soup.predict(pd.DataFrame(X_test, columns=columns))) <= set(labels)
 
 
-def test_chunked_prediction_equals_whole(data, mixed, monkeypatch):
-    _, _, X_val, y_val, X_test, _ = data
-    soup = SoupClassifier(mixed, combine="logit", temperature=1.5).fit(X_val, y_val)
-    whole = (
-        soup.predict_proba(X_test),
-        soup.transform(X_test),
-        soup.contributions(X_test),
-    )
-    monkeypatch.setattr(base_module, "CHUNK_SIZE", 7)
-    chunked = (
-        soup.predict_proba(X_test),
-        soup.transform(X_test),
-        soup.contributions(X_test),
-    )
-    for a, b in zip(whole, chunked, strict=True):
-        np.testing.assert_allclose(a, b)
-
-
 def test_drop_and_named_estimators(data, mixed):
     _, _, X_val, y_val, X_test, _ = data
     soup = SoupClassifier(mixed, weights=[1, 5, 3]).set_params(nb="drop")
@@ -798,17 +677,13 @@ def test_drop_and_named_estimators(data, mixed):
     np.testing.assert_allclose(soup.predict_proba(X_test), expected)
 
 
-def test_pickle_round_trip_single_member_and_html_repr(data, lrs):
+def test_single_member_soup_is_the_member_and_html_repr(data, lrs):
     _, _, X_val, y_val, X_test, _ = data
     for params in (dict(combine="params", recipe="optimized"), dict(recipe="greedy")):
         soup = SoupClassifier(lrs[:1], **params).fit(X_val, y_val)
         np.testing.assert_allclose(soup.weights_, [1.0])
         np.testing.assert_allclose(
             soup.predict_proba(X_test), lrs[0].predict_proba(X_test)
-        )
-        restored = pickle.loads(pickle.dumps(soup))
-        np.testing.assert_array_equal(
-            restored.predict_proba(X_test), soup.predict_proba(X_test)
         )
     assert "logisticregression" in SoupClassifier(lrs)._repr_html_()
 
@@ -990,8 +865,7 @@ def test_non_finite_member_outputs(data, lrs):
             return out
 
     bad = Infinite().fit(X, y)
-    match = r"'bad' \(Infinite\) returned non-finite values"
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match="'bad' returned non-finite values"):
         SoupClassifier([("good", lrs[0]), ("bad", bad)], combine="logit").fit(
             X_val, y_val
         )
@@ -1027,76 +901,3 @@ def test_unfitted_soup_raises_not_fitted(data, lrs):
     ):
         with pytest.raises(NotFittedError):
             getattr(soup, method)(X_test)
-
-
-# scikit-learn's estimator checks, on soups that fit their members -------------------
-
-
-def _check_instances():
-    tree = DecisionTreeClassifier(max_depth=3, random_state=0)
-    common = dict(prefit=False, cv=3, random_state=0)
-    return [
-        SoupClassifier([LogisticRegression(), GaussianNB()], **common),
-        SoupClassifier(
-            [("nb", GaussianNB()), ("tree", tree)],
-            combine="logit",
-            recipe="greedy",
-            **common,
-        ),
-        SoupClassifier(
-            [GaussianNB(), tree],
-            combine="vote",
-            recipe="ensemble_selection",
-            n_iter=5,
-            **common,
-        ),
-        SoupClassifier(
-            [LogisticRegression(C=0.1), LogisticRegression(C=10.0)],
-            combine="params",
-            recipe="optimized",
-            temperature="auto",
-            **common,
-        ),
-        SoupClassifier(
-            [
-                _mlp(hidden_layer_sizes=(8,), max_iter=30, random_state=s)
-                for s in (0, 1)
-            ],
-            combine="params",
-            recipe="greedy",
-            align="permutation",
-            **{**common, "cv": 2},
-        ),
-    ]
-
-
-def _expected_failed_checks(estimator):
-    # MLPClassifier.fit takes sample_weight from scikit-learn 1.7 on; a
-    # prefit=False soup passes sample_weight to its members' fit, as
-    # VotingClassifier does, so on older versions an MLP soup raises
-    # scikit-learn's "does not support sample weights" TypeError there.
-    mlp_members = any(
-        isinstance(e, MLPClassifier) for e in getattr(estimator, "estimators", [])
-    )
-    if mlp_members and parse_version(sklearn.__version__) < parse_version("1.7"):
-        reason = "MLPClassifier has no sample_weight before scikit-learn 1.7"
-        return {
-            "check_sample_weights_pandas_series": reason,
-            "check_sample_weights_not_an_array": reason,
-            "check_sample_weights_list": reason,
-            "check_sample_weights_shape": reason,
-            "check_sample_weights_not_overwritten": reason,
-            "check_sample_weight_equivalence_on_dense_data": reason,
-            "check_classifiers_one_label_sample_weights": reason,
-            "check_sample_weights_invariance": reason,
-        }
-    return {}
-
-
-@parametrize_with_checks(
-    _check_instances(), expected_failed_checks=_expected_failed_checks
-)
-def test_sklearn_estimator_checks(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        check(estimator)

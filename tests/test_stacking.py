@@ -1,7 +1,12 @@
 # Authors: The skmerge developers
 # SPDX-License-Identifier: BSD-3-Clause
 """Tests for StackingMerger, against independent computations and against
-scikit-learn's StackingClassifier."""
+scikit-learn's StackingClassifier.
+
+The properties every estimator has (members never modified, clone, searches,
+chunked prediction, determinism, persistence) are tested in
+``test_properties.py``, scikit-learn's estimator checks in ``test_common.py``.
+"""
 
 import copy
 import pickle
@@ -19,7 +24,7 @@ from sklearn.ensemble import StackingClassifier
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression, LogisticRegression, RidgeClassifier
-from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -27,7 +32,6 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_is_fitted
 
 from skmerge._stacking import StackingMerger
@@ -229,14 +233,6 @@ def test_drop_a_member(data, members):
     assert not any("tree" in name for name in stack.get_feature_names_out())
 
 
-def test_n_jobs_gives_the_same_stack(data, members):
-    X_held, y_held, X_test = data[2], data[3], data[4]
-    assert_allclose(
-        StackingMerger(members, n_jobs=2).fit(X_held, y_held).predict_proba(X_test),
-        StackingMerger(members).fit(X_held, y_held).predict_proba(X_test),
-    )
-
-
 def test_dataframe_feature_names(data, linear_members):
     pd = pytest.importorskip("pandas")
     X_train, y_train, X_held, y_held, X_test, _ = data
@@ -339,15 +335,6 @@ def test_shuffling_cv_without_seed_gives_every_member_the_same_splits(data):
     half = coef.shape[1] // 2
     assert_allclose(coef[:, :half], coef[:, half:], rtol=1e-6)
     assert cv.random_state is None  # the user's splitter is left alone
-
-
-def test_clone_of_prefit_false_does_not_keep_members(data):
-    stack = StackingMerger(_unfitted(), prefit=False).fit(*data[:2])
-    cloned = clone(stack)
-    assert all(
-        a is not b
-        for (_, a), (_, b) in zip(cloned.estimators, stack.estimators, strict=True)
-    )
 
 
 # Merging -----------------------------------------------------------------------
@@ -600,58 +587,6 @@ def test_merge_true_impossible_raises_before_any_work(data, case, match):
     assert stack.set_params(merge="auto").fit(X_held, y_held).merged_estimator_ is None
 
 
-# Prefit members survive clone and tuning -------------------------------------------
-
-
-def test_grid_search_over_final_estimator_fits_no_member(data):
-    X_train, y_train, X_held, y_held, X_test, y_test = data
-    counting = CountingLR(C=0.5).fit(X_train, y_train)
-    tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X_train, y_train)
-    members = [("counting", counting), ("tree", tree)]
-    before = [pickle.dumps(est) for _, est in members]
-    CALLS.clear()
-    search = GridSearchCV(
-        StackingMerger(members, LogisticRegression()),
-        {"final_estimator__C": [0.01, 0.1, 1.0, 10.0]},
-        cv=2,
-    ).fit(X_held, y_held)
-    assert CALLS["fit"] == 0
-    assert _n_predictions() > 0
-    best = search.best_estimator_
-    assert best.estimators_[0] is counting and best.estimators_[1] is tree
-    assert best.final_estimator_.C == search.best_params_["final_estimator__C"]
-    assert search.score(X_test, y_test) == best.score(X_test, y_test)
-    assert [pickle.dumps(est) for _, est in members] == before
-
-
-def test_clone_keeps_the_fitted_members(members):
-    stack = StackingMerger(members, LogisticRegression(C=2.0))
-    cloned = clone(stack)
-    assert cloned is not stack
-    assert all(
-        a is b for (_, a), (_, b) in zip(cloned.estimators, members, strict=True)
-    )
-    assert cloned.final_estimator is not stack.final_estimator
-    assert cloned.get_params()["final_estimator__C"] == 2.0
-
-
-@pytest.mark.parametrize("merge", [False, "auto"])
-def test_members_are_never_modified(data, linear_members, merge):
-    X_held, y_held, X_test = data[2], data[3], data[4]
-    before = [pickle.dumps(est) for _, est in linear_members]
-    stack = StackingMerger(
-        linear_members, stack_method="decision_function", merge=merge
-    )
-    stack.fit(X_held, y_held)
-    stack.predict_proba(X_test)
-    stack.transform(X_test)
-    clone(stack).fit(X_held, y_held)
-    GridSearchCV(
-        stack, {"final_estimator": [LogisticRegression(C=c) for c in (1, 2)]}, cv=2
-    ).fit(X_held, y_held)
-    assert [pickle.dumps(est) for _, est in linear_members] == before
-
-
 # Sample weights and metadata routing -------------------------------------------
 
 
@@ -807,7 +742,7 @@ def test_errors(data, members):
         X_held,
         y_held[:-1],
         ValueError,
-        r"one label per sample of X; got 119 labels for 120 samples",
+        r"same number of samples; got 120 samples in X and 119 labels",
     )
     _assert_fit_raises(
         StackingMerger(members),
@@ -879,64 +814,3 @@ def test_unfitted_prediction_raises(members):
     for method in ["predict", "predict_proba", "decision_function", "transform"]:
         with pytest.raises(NotFittedError):
             getattr(stack, method)(np.zeros((2, 6)))
-
-
-# scikit-learn's estimator checks (prefit=False: the checks fit on their own data) ---
-
-# Members of both kinds (decision_function, predict_proba), cheap to fit: the
-# checks fit each instance many times.
-COMMON_INSTANCES = [
-    StackingMerger(
-        [RidgeClassifier(), DecisionTreeClassifier(max_depth=3, random_state=0)],
-        prefit=False,
-        cv=2,
-    ),
-    StackingMerger(
-        [RidgeClassifier(), DecisionTreeClassifier(max_depth=3, random_state=0)],
-        prefit=False,
-        cv=2,
-        passthrough=True,
-    ),
-    # Linear members through decision_function: predicts through merged_estimator_.
-    StackingMerger(
-        [RidgeClassifier(), LinearSVC(random_state=0)],
-        stack_method="decision_function",
-        prefit=False,
-        cv=2,
-    ),
-]
-
-
-def test_common_instances_merge_as_intended():
-    X, y = make_classification(n_samples=60, n_classes=3, n_informative=3)
-    merged = [clone(est).fit(X, y).merged_estimator_ for est in COMMON_INSTANCES]
-    assert merged[0] is None and merged[1] is None
-    assert isinstance(merged[2], LogisticRegression)
-
-
-@parametrize_with_checks(COMMON_INSTANCES)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
-
-
-def test_grid_search_over_default_final_estimator_c():
-    # DESIGN 1.3: GridSearchCV(StackingMerger(fitted), {"final_estimator__C": ...})
-    # with the default final_estimator=None.
-    from sklearn.datasets import make_classification
-    from sklearn.model_selection import GridSearchCV
-
-    X, y = make_classification(
-        n_samples=300, n_classes=3, n_informative=5, random_state=0
-    )
-    members = [
-        LogisticRegression(C=c, max_iter=1000).fit(X[:150], y[:150]) for c in (0.1, 1.0)
-    ]
-    stack = StackingMerger(members)
-    search = GridSearchCV(stack, {"final_estimator__C": [0.01, 1.0]}, cv=3)
-    search.fit(X[150:], y[150:])
-    assert stack.final_estimator is None  # the user's object is untouched
-    best = search.best_estimator_.final_estimator_
-    assert isinstance(best, LogisticRegression)
-    assert best.C == search.best_params_["final_estimator__C"]
-    for member, fitted in zip(members, search.best_estimator_.estimators_):
-        assert fitted is member

@@ -1,8 +1,12 @@
 # Authors: The skmerge developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Tests of fit_temperature and TemperatureCalibratedClassifier."""
+"""Tests of fit_temperature and TemperatureCalibratedClassifier.
 
-import pickle
+The properties every estimator has (members never modified, clone, searches,
+chunked prediction, determinism, persistence) are tested in
+``test_properties.py``, scikit-learn's estimator checks in ``test_common.py``.
+"""
+
 import warnings
 
 import numpy as np
@@ -17,7 +21,6 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import (
-    GridSearchCV,
     KFold,
     cross_val_predict,
     train_test_split,
@@ -25,9 +28,7 @@ from sklearn.model_selection import (
 from sklearn.naive_bayes import GaussianNB
 from sklearn.svm import LinearSVC
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.fixes import parse_version
-from sklearn.utils.validation import check_is_fitted
 
 from skmerge import TemperatureCalibratedClassifier, fit_temperature
 from skmerge._temperature import _fit_temperature
@@ -264,7 +265,6 @@ def test_classifier_against_hand_computation(fitted_models, digits_split, name, 
     logits = raw if method == "decision_function" else np.log(np.clip(raw, 1e-12, None))
     temperature = fit_temperature(logits, np.searchsorted(member.classes_, y_cal))
     assert calibrated.temperature_ == temperature
-    assert calibrated.estimator_ is member
     np.testing.assert_allclose(
         calibrated.predict_proba(X_cal),
         softmax(logits / temperature, axis=1),
@@ -367,56 +367,6 @@ def test_response_forced(fitted_models, digits_split):
         ).fit(X_cal, y_cal)
 
 
-def test_member_is_never_modified(fitted_models, digits_split):
-    _, X_cal, _, y_cal = digits_split
-    for member in fitted_models.values():
-        before = pickle.dumps(member)
-        calibrated = TemperatureCalibratedClassifier(member).fit(X_cal, y_cal)
-        calibrated.predict_proba(X_cal)
-        calibrated.predict(X_cal)
-        calibrated.score(X_cal, y_cal)
-        clone(calibrated).fit(X_cal, y_cal)
-        GridSearchCV(
-            TemperatureCalibratedClassifier(member),
-            {"temperature": [1.0, "auto"]},
-            cv=2,
-        ).fit(X_cal, y_cal)
-        assert pickle.dumps(member) == before
-
-
-class CountingLR(LogisticRegression):
-    fits = 0
-
-    def fit(self, X, y, sample_weight=None):
-        type(self).fits += 1
-        return super().fit(X, y, sample_weight=sample_weight)
-
-
-def test_grid_search_over_temperature_never_refits(digits_split):
-    X_train, X_cal, y_train, y_cal = digits_split
-    member = CountingLR(C=100.0, max_iter=1000).fit(X_train, y_train)
-    CountingLR.fits = 0
-    search = GridSearchCV(
-        TemperatureCalibratedClassifier(member),
-        {"temperature": [0.5, 1, 2, 4, "auto"]},
-        scoring="neg_log_loss",
-        cv=3,
-    ).fit(X_cal, y_cal)
-    assert CountingLR.fits == 0
-    assert search.best_estimator_.estimator_ is member
-    assert len(search.cv_results_["params"]) == 5
-
-
-def test_clone_keeps_the_prefit_member(fitted_models):
-    member = fitted_models["lr"]
-    calibrated = TemperatureCalibratedClassifier(member, temperature=3.0)
-    cloned = clone(calibrated)
-    assert cloned.estimator is member
-    assert cloned.temperature == 3.0
-    unfitted = TemperatureCalibratedClassifier(LogisticRegression(), prefit=False)
-    assert clone(unfitted).estimator is not unfitted.estimator
-
-
 def test_prefit_false_uses_out_of_fold_logits(digits_split):
     X_train, _, y_train, _ = digits_split
     cv = KFold(3, shuffle=True, random_state=0)
@@ -430,9 +380,6 @@ def test_prefit_false_uses_out_of_fold_logits(digits_split):
     )
     refit = clone(lr).fit(X_train, y_train)
     np.testing.assert_allclose(calibrated.estimator_.coef_, refit.coef_)
-    assert calibrated.estimator_ is not lr
-    with pytest.raises(NotFittedError):
-        check_is_fitted(lr)  # the user's object was not fitted
 
 
 def test_dataframe_records_feature_names(digits_split):
@@ -494,28 +441,6 @@ def test_estimator_prefit_nonfinite_logits_error(digits_split):
     member = BrokenLR(max_iter=1000).fit(X_cal, y_cal)
     with pytest.raises(ValueError, match="must be finite"):
         TemperatureCalibratedClassifier(member).fit(X_cal, y_cal)
-
-
-def _expected_failed_checks(estimator):
-    return {}
-
-
-@parametrize_with_checks(
-    [
-        TemperatureCalibratedClassifier(LogisticRegression(), prefit=False, cv=3),
-        TemperatureCalibratedClassifier(
-            GaussianNB(), prefit=False, cv=3, temperature=2.0
-        ),
-        TemperatureCalibratedClassifier(
-            prefit=False, cv=3, response="decision_function"
-        ),
-    ],
-    expected_failed_checks=_expected_failed_checks,
-)
-def test_sklearn_compatible(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        check(estimator)
 
 
 def test_naive_bayes_on_digits_is_softened():

@@ -497,8 +497,15 @@ def test_prefit_false_mlp_params_scores_merged_fold_models(data):
     cv = KFold(2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # temperature="auto" needs held-out scores: the uniform soup of
+        # unfitted members is then scored on merged fold models.
         soup = SoupClassifier(
-            members, prefit=False, cv=cv, combine="params", align="permutation"
+            members,
+            prefit=False,
+            cv=cv,
+            combine="params",
+            align="permutation",
+            temperature="auto",
         ).fit(X, y)
         # by hand: per fold, align the fold models, average them, predict
         from skmerge._weight_space import align_mlps, average_estimators
@@ -865,7 +872,8 @@ def test_non_finite_member_outputs(data, lrs):
             return out
 
     bad = Infinite().fit(X, y)
-    with pytest.raises(ValueError, match="'bad' returned non-finite values"):
+    match = r"'bad' \(Infinite\) returned non-finite values"
+    with pytest.raises(ValueError, match=match):
         SoupClassifier([("good", lrs[0]), ("bad", bad)], combine="logit").fit(
             X_val, y_val
         )

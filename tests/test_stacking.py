@@ -742,7 +742,7 @@ def test_errors(data, members):
         X_held,
         y_held[:-1],
         ValueError,
-        r"same number of samples; got 120 samples in X and 119 labels",
+        r"one label per sample of X; got 119 labels for 120 samples",
     )
     _assert_fit_raises(
         StackingMerger(members),

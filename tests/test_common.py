@@ -76,14 +76,15 @@ PIPELINE_MEMBER_FAILURES = {
         "a Pipeline member's", " while metadata routing is disabled"
     ),
 }
-# MLPClassifier takes sample_weight from scikit-learn 1.7 on. (The check on
-# sparse data passes: MLPClassifier's sparse input is not the issue.)
+# MLPClassifier takes sample_weight from scikit-learn 1.7 on.
 MLP_MEMBER_FAILURES = (
-    {
-        "check_sample_weight_equivalence_on_dense_data": _UNWEIGHTED_MEMBER.format(
-            "MLPClassifier's", " before scikit-learn 1.7"
-        )
-    }
+    dict.fromkeys(
+        [
+            "check_sample_weight_equivalence_on_dense_data",
+            "check_sample_weight_equivalence_on_sparse_data",
+        ],
+        _UNWEIGHTED_MEMBER.format("MLPClassifier's", " before scikit-learn 1.7"),
+    )
     if SKLEARN_VERSION < (1, 7)
     else {}
 )

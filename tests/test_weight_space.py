@@ -819,3 +819,39 @@ def test_bad_names_and_empty(multiclass):
         weight_space_family([lr, lr], ["a"])
     with pytest.raises(ValueError, match="at least one"):
         weight_space_family([], [])
+
+
+def _column_pipeline(C, X, y, dtype_include="number"):
+    from sklearn.compose import ColumnTransformer, make_column_selector
+
+    selector = make_column_selector(dtype_include=dtype_include)
+    pre = ColumnTransformer([("num", StandardScaler(), selector)])
+    return Pipeline([("pre", pre), ("lr", LogisticRegression(C=C, max_iter=2000))]).fit(
+        X, y
+    )
+
+
+def test_column_transformers_built_alike_are_fitted_identically():
+    # Two ColumnTransformers with their own make_column_selector objects, fitted
+    # on the same data: every fitted array is equal, so they are one
+    # preprocessing and the pipelines average.
+    pd = pytest.importorskip("pandas")
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    X = X.assign(kind=pd.Categorical(np.where(y > 0, "a", "b")))
+    a, b = _column_pipeline(1.0, X, y), _column_pipeline(0.1, X, y)
+    assert a[0].transformers[0][2] is not b[0].transformers[0][2]
+    merged = average_estimators([a, b], [0.5, 0.5], ["a", "b"])
+    lr_a, lr_b = a[-1], b[-1]
+    np.testing.assert_allclose(merged[-1].coef_, (lr_a.coef_ + lr_b.coef_) / 2)
+    np.testing.assert_allclose(
+        merged.decision_function(X),
+        (a.decision_function(X) + b.decision_function(X)) / 2,
+    )
+    from skmerge import SoupClassifier
+
+    soup = SoupClassifier([a, b], combine="params").fit(X, y)
+    np.testing.assert_allclose(soup.merged_estimator_[-1].coef_, merged[-1].coef_)
+    # Fitted on other data, the scalers differ: refused, naming the step.
+    c = _column_pipeline(1.0, X.iloc[:100], y.iloc[:100])
+    with pytest.raises(ValueError, match="differently fitted step 'pre'"):
+        average_estimators([a, c], [0.5, 0.5], ["a", "c"])

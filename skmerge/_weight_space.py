@@ -747,8 +747,7 @@ def _container_difference(a, b, path, where, active):
             extra = sorted(map(str, a.keys() ^ b.keys()))
             return f"{where}: keys {extra} in only one of them"
         items = [
-            (a[k], b[k], join(str(k) if isinstance(k, str) else f"[{k!r}]"))
-            for k in a
+            (a[k], b[k], join(str(k) if isinstance(k, str) else f"[{k!r}]")) for k in a
         ]
     else:
         if len(a) != len(b):

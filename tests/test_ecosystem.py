@@ -741,7 +741,7 @@ def test_no_callback_api_before_scikit_learn_1_9(members):
         assert not hasattr(est, "set_callbacks")
 
 
-def _unfitted_estimators():
+def _without_sample_weight_estimators():
     members = [("lr", LogisticRegression()), ("knn", KNeighborsClassifier())]
     return {
         "soup": SoupClassifier(members, prefit=False, cv=3),
@@ -753,24 +753,24 @@ def _unfitted_estimators():
     }
 
 
-@pytest.mark.parametrize("name", list(_unfitted_estimators()))
+@pytest.mark.parametrize("name", list(_without_sample_weight_estimators()))
 def test_routing_enabled_without_metadata_fits_as_routing_disabled(data, name):
     # As scikit-learn's meta-estimators: enabling routing and passing nothing
     # changes nothing (members without sample_weight included).
-    expected = _unfitted_estimators()[name].fit(data.X, data.y)
+    expected = _without_sample_weight_estimators()[name].fit(data.X, data.y)
     with sklearn.config_context(enable_metadata_routing=True):
-        est = _unfitted_estimators()[name].fit(data.X, data.y)
+        est = _without_sample_weight_estimators()[name].fit(data.X, data.y)
     assert_allclose(est.predict_proba(data.X_test), expected.predict_proba(data.X_test))
 
 
-@pytest.mark.parametrize("name", list(_unfitted_estimators()))
+@pytest.mark.parametrize("name", list(_without_sample_weight_estimators()))
 def test_member_without_sample_weight_is_fitted_unweighted_with_a_warning(
     data, weights, name
 ):
     # As CalibratedClassifierCV: without routing, a member whose fit takes no
     # sample_weight is warned about and fitted unweighted; the weights still
     # weigh what skmerge fits itself (and the members that take them).
-    est = _unfitted_estimators()[name]
+    est = _without_sample_weight_estimators()[name]
     with pytest.warns(UserWarning, match="does not appear to accept sample_weight"):
         est.fit(data.X, data.y, sample_weight=weights)
     if name == "temperature":

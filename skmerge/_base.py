@@ -43,6 +43,7 @@ from sklearn.utils.validation import (
     _check_sample_weight,
     _get_feature_names,
     _num_samples,
+    check_consistent_length,
     check_is_fitted,
     column_or_1d,
     has_fit_parameter,
@@ -453,14 +454,14 @@ class _MemberPhase:
                     f"only; got a {y_type} target."
                 )
         try:
-            n = _num_samples(X)
+            check_consistent_length(X, y)
         except TypeError:
-            n = None
-        if n is not None and y.shape[0] != n:
+            pass  # an X without a length: its members judge it
+        except ValueError as exc:
             raise ValueError(
                 "`y` must hold one label per sample of X; got "
-                f"{y.shape[0]} labels for {n} samples."
-            )
+                f"{y.shape[0]} labels for {_num_samples(X)} samples."
+            ) from exc
         return y
 
     @staticmethod

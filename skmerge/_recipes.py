@@ -27,6 +27,7 @@ import inspect
 
 import numpy as np
 from scipy.optimize import minimize
+from scipy.special import log_softmax, softmax
 from sklearn.metrics import roc_auc_score
 
 from skmerge._base import PROBA_CLIP, to_class_columns
@@ -40,42 +41,6 @@ _EPS = np.finfo(np.float64).eps
 
 
 # Links between pooling spaces and probabilities ------------------------------
-
-
-def softmax(z, *, copy=True):
-    """Row-wise softmax of ``z``, computed stably.
-
-    Parameters
-    ----------
-    z : ndarray of shape (n_samples, n_classes)
-        Logits.
-    copy : bool, default=True
-        If False, ``z`` (float64) is overwritten with the result.
-
-    Returns
-    -------
-    proba : ndarray of shape (n_samples, n_classes)
-        Rows summing to 1.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> softmax(np.array([[0.0, np.log(3.0)]])).round(2)
-    array([[0.25, 0.75]])
-    """
-    z = np.array(z, dtype=np.float64, copy=copy)
-    z -= z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    return z
-
-
-def log_softmax(z):
-    """Row-wise log of :func:`softmax`, computed stably (a new array)."""
-    z = np.array(z, dtype=np.float64)
-    z -= z.max(axis=1, keepdims=True)
-    z -= np.log(np.exp(z).sum(axis=1, keepdims=True))
-    return z
 
 
 def proba_to_logits(proba):
@@ -125,7 +90,7 @@ def member_proba(output, method, member_classes, classes):
     the softmax of a decision function, or one-hot votes from ``predict``."""
     columns = to_class_columns(output, method, member_classes, classes)
     if method == "decision_function":
-        return softmax(columns, copy=False)
+        return softmax(columns, axis=1)
     return columns
 
 
@@ -138,7 +103,7 @@ def link_proba(mean, link, *, copy=True):
     if link == "identity":
         return np.array(mean, copy=copy)
     if link == "softmax":
-        return softmax(mean, copy=copy)
+        return softmax(mean, axis=1)
     return np.asarray(link(mean), dtype=np.float64)
 
 
@@ -444,7 +409,7 @@ class OutputSoups:
             for j, space in enumerate(self.spaces):
                 if w[j] != 0:
                     mean += w[j] * space
-            log_p = log_softmax(mean)
+            log_p = log_softmax(mean, axis=1)
             loss = -float(s @ log_p[np.arange(self.shape[0]), self.scorer.y_index])
             weighted_p = np.exp(log_p)
             weighted_p *= s[:, np.newaxis]

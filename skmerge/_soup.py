@@ -6,6 +6,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import log_softmax, softmax
 from sklearn.base import TransformerMixin, _fit_context, clone
 from sklearn.utils import Bunch, _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -46,11 +47,9 @@ from skmerge._recipes import (
     ModelSoups,
     OutputSoups,
     Scorer,
-    log_softmax,
     member_proba,
     pool,
     proba_to_logits,
-    softmax,
     to_pool_space,
 )
 from skmerge._temperature import fit_temperature
@@ -608,7 +607,7 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
             return float(self.temperature)
         with running(progress.subtask("fit temperature")):
             if self.combine == "logit":
-                logits = log_softmax(soups.mean(weights))
+                logits = log_softmax(soups.mean(weights), axis=1)
             else:
                 logits = proba_to_logits(soups.proba(weights))
             return float(fit_temperature(logits, plan.y_index, plan.sample_weight))
@@ -723,8 +722,8 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
         return ("logit" if self._combine == "logit" else "proba"), result
 
     @staticmethod
-    def _scaled_logits(kind, values, temperature):
-        logits = values if kind == "logit" else proba_to_logits(values)
+    def _scaled_logits(space, values, temperature):
+        logits = values if space == "logit" else proba_to_logits(values)
         return logits / temperature if temperature != 1.0 else logits
 
     def predict(self, X):
@@ -762,10 +761,10 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
             Columns in the order of ``classes_``.
         """
         check_is_fitted(self)
-        kind, values = self._pooled(X)
-        if kind == "proba" and self.temperature_ == 1.0:
+        space, values = self._pooled(X)
+        if space == "proba" and self.temperature_ == 1.0:
             return values
-        return softmax(self._scaled_logits(kind, values, self.temperature_), copy=False)
+        return softmax(self._scaled_logits(space, values, self.temperature_), axis=1)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`.
@@ -780,11 +779,13 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        kind, values = self._pooled(X)
-        if kind == "proba" and self.temperature_ == 1.0:
+        space, values = self._pooled(X)
+        if space == "proba" and self.temperature_ == 1.0:
             with np.errstate(divide="ignore"):
                 return np.log(values)
-        return log_softmax(self._scaled_logits(kind, values, self.temperature_))
+        return log_softmax(
+            self._scaled_logits(space, values, self.temperature_), axis=1
+        )
 
     def _check_decision_function(self):
         if self.combine == "logit":

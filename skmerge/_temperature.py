@@ -15,6 +15,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import log_softmax, softmax
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -431,17 +432,6 @@ def _logits_from(output, method):
     return output
 
 
-def _softmax(logits, temperature, log=False):
-    z = logits / temperature
-    z -= z.max(axis=1, keepdims=True)
-    if log:
-        z -= np.log(np.exp(z).sum(axis=1, keepdims=True))
-        return z
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    return z
-
-
 class TemperatureCalibratedClassifier(
     ClassifierMixin,
     MetaEstimatorMixin,
@@ -704,7 +694,7 @@ class TemperatureCalibratedClassifier(
         check_is_fitted(self)
         # Chunk by chunk: the member's logits for all rows are never held.
         return in_chunks(
-            lambda X_rows: _softmax(self._logits(X_rows), self.temperature_), X
+            lambda X_rows: softmax(self._logits(X_rows) / self.temperature_, axis=1), X
         )
 
     def predict_log_proba(self, X):
@@ -721,7 +711,9 @@ class TemperatureCalibratedClassifier(
         """
         check_is_fitted(self)
         return in_chunks(
-            lambda X_rows: _softmax(self._logits(X_rows), self.temperature_, log=True),
+            lambda X_rows: log_softmax(
+                self._logits(X_rows) / self.temperature_, axis=1
+            ),
             X,
         )
 

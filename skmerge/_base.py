@@ -340,6 +340,19 @@ def to_class_columns(output, method, member_classes, classes):
     return out
 
 
+def softmax_in_place(z):
+    """Row-wise softmax of the float array ``z``, written into ``z``.
+
+    The same as :func:`scipy.special.softmax` (used wherever memory does not
+    matter), which allocates two more arrays of ``z``'s size: predictions,
+    made chunk by chunk, stay within their memory budget with this one.
+    """
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
 def check_finite(output, name, estimator, method, where, why):
     """Raise a ValueError naming the member when ``output`` is not finite."""
     if not np.isfinite(output).all():

@@ -27,10 +27,10 @@ import inspect
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import log_softmax, softmax
+from scipy.special import log_softmax
 from sklearn.metrics import roc_auc_score
 
-from skmerge._base import PROBA_CLIP, to_class_columns
+from skmerge._base import PROBA_CLIP, softmax_in_place, to_class_columns
 
 #: Names accepted by ``scoring``: higher is better, as scikit-learn's scorers.
 SCORINGS = ("neg_log_loss", "accuracy", "roc_auc_ovr", "neg_brier_score")
@@ -90,7 +90,7 @@ def member_proba(output, method, member_classes, classes):
     the softmax of a decision function, or one-hot votes from ``predict``."""
     columns = to_class_columns(output, method, member_classes, classes)
     if method == "decision_function":
-        return softmax(columns, axis=1)
+        return softmax_in_place(columns)
     return columns
 
 
@@ -103,7 +103,7 @@ def link_proba(mean, link, *, copy=True):
     if link == "identity":
         return np.array(mean, copy=copy)
     if link == "softmax":
-        return softmax(mean, axis=1)
+        return softmax_in_place(np.array(mean, dtype=np.float64, copy=copy))
     return np.asarray(link(mean), dtype=np.float64)
 
 

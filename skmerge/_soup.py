@@ -6,7 +6,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import log_softmax, softmax
+from scipy.special import log_softmax
 from sklearn.base import TransformerMixin, _fit_context, clone
 from sklearn.utils import Bunch, _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -32,12 +32,14 @@ from skmerge._base import (
     check_finite,
     check_labels_known,
     check_members_agree,
+    in_chunks,
     is_drop,
     member_output,
     member_outputs,
     name_members,
     resolve_method,
     row_chunks,
+    softmax_in_place,
     to_class_columns,
 )
 from skmerge._progress import Task, running
@@ -688,43 +690,51 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
             )
 
     def _pooled(self, X):
-        """``("proba", p)`` or ``("logit", z)``: the soup's pooled output."""
+        """``("proba", p)`` or ``("logit", z)``: the soup's pooled output on
+        the rows of ``X`` (one chunk: callers go through ``in_chunks``)."""
         classes = self.classes_
         if self._combine == "params":
             merged = self.merged_estimator_
-            if hasattr(merged, "predict_proba"):
-                out = member_output(merged, X, "predict_proba")
-                if np.array_equal(merged.classes_, classes):
-                    return "proba", np.asarray(out, dtype=np.float64)
-                return "proba", to_class_columns(
-                    out, "predict_proba", merged.classes_, classes
-                )
-            out = member_output(merged, X, "decision_function")
-            return "logit", to_class_columns(
-                out, "decision_function", merged.classes_, classes
+            method = (
+                "predict_proba"
+                if hasattr(merged, "predict_proba")
+                else "decision_function"
             )
+            out = member_output(merged, X, method)
+            space = "proba" if method == "predict_proba" else "logit"
+            return space, to_class_columns(out, method, merged.classes_, classes)
         active = np.flatnonzero(self.weights_)
         methods = [self._pool_methods[j] for j in active]
-        weights = self.weights_[active]
-        result = None
-        for rows, members, outputs in self._outputs(X, active, methods):
-            spaces = [
-                to_pool_space(out, method, est.classes_, classes, self._combine)
-                for out, method, est in zip(outputs, methods, members, strict=True)
-            ]
-            part = pool(spaces, weights)
-            if rows == slice(None):
-                result = part
-            else:
-                if result is None:
-                    result = np.empty((_num_samples(X), len(classes)))
-                result[rows] = part
-        return ("logit" if self._combine == "logit" else "proba"), result
+        members = [self.estimators_[j] for j in active]
+        outputs = member_outputs(members, X, methods, n_jobs=self.n_jobs)
+        spaces = [
+            to_pool_space(out, method, est.classes_, classes, self._combine)
+            for out, method, est in zip(outputs, methods, members, strict=True)
+        ]
+        del outputs
+        space = "logit" if self._combine == "logit" else "proba"
+        return space, pool(spaces, self.weights_[active])
 
-    @staticmethod
-    def _scaled_logits(space, values, temperature):
+    def _logits(self, X):
+        """The soup's logits on the rows of ``X``, divided by ``temperature_``
+        (None for an unscaled probability pool, whose probabilities are the
+        pool itself)."""
+        space, values = self._pooled(X)
+        if space == "proba" and self.temperature_ == 1.0:
+            return values, None
         logits = values if space == "logit" else proba_to_logits(values)
-        return logits / temperature if temperature != 1.0 else logits
+        if self.temperature_ != 1.0:
+            logits /= self.temperature_  # our own array
+        return None, logits
+
+    def _proba(self, X, log=False):
+        proba, logits = self._logits(X)
+        if logits is not None:
+            return log_softmax(logits, axis=1) if log else softmax_in_place(logits)
+        if not log:
+            return proba
+        with np.errstate(divide="ignore"):
+            return np.log(proba, out=proba)
 
     def predict(self, X):
         """Predict class labels: the argmax of the pooled soup.
@@ -742,10 +752,9 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
         if self._combine == "params":
             return self.merged_estimator_.predict(X)
         # Chunk by chunk: the pooled (n_samples, n_classes) values are not kept.
-        predicted = [
-            np.argmax(self._pooled(X_rows)[1], axis=1) for _, X_rows in row_chunks(X)
+        return self.classes_[
+            in_chunks(lambda rows: np.argmax(self._pooled(rows)[1], axis=1), X)
         ]
-        return self.classes_[np.concatenate(predicted)]
 
     def predict_proba(self, X):
         """Pooled class probabilities, temperature-scaled.
@@ -761,10 +770,7 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
             Columns in the order of ``classes_``.
         """
         check_is_fitted(self)
-        space, values = self._pooled(X)
-        if space == "proba" and self.temperature_ == 1.0:
-            return values
-        return softmax(self._scaled_logits(space, values, self.temperature_), axis=1)
+        return in_chunks(self._proba, X)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`.
@@ -779,13 +785,7 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        space, values = self._pooled(X)
-        if space == "proba" and self.temperature_ == 1.0:
-            with np.errstate(divide="ignore"):
-                return np.log(values)
-        return log_softmax(
-            self._scaled_logits(space, values, self.temperature_), axis=1
-        )
+        return in_chunks(lambda rows: self._proba(rows, log=True), X)
 
     def _check_decision_function(self):
         if self.combine == "logit":
@@ -831,6 +831,9 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
             ``classes_[1]`` against ``classes_[0]``.
         """
         check_is_fitted(self)
+        return in_chunks(self._decision_function, X)
+
+    def _decision_function(self, X):
         if self._combine == "params":
             merged = self.merged_estimator_
             out = member_output(merged, X, "decision_function")
@@ -840,7 +843,7 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
         else:
             _, logits = self._pooled(X)
         if self.temperature_ != 1.0:
-            logits = logits / self.temperature_
+            logits /= self.temperature_
         if logits.shape[1] == 2:
             return logits[:, 1] - logits[:, 0]
         return logits

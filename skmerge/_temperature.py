@@ -15,7 +15,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import log_softmax, softmax
+from scipy.special import log_softmax
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -44,6 +44,7 @@ from skmerge._base import (
     in_chunks,
     member_output,
     resolve_method,
+    softmax_in_place,
 )
 from skmerge._progress import CallbackSupportMixin, Task, running
 
@@ -694,7 +695,8 @@ class TemperatureCalibratedClassifier(
         check_is_fitted(self)
         # Chunk by chunk: the member's logits for all rows are never held.
         return in_chunks(
-            lambda X_rows: softmax(self._logits(X_rows) / self.temperature_, axis=1), X
+            lambda X_rows: softmax_in_place(self._logits(X_rows) / self.temperature_),
+            X,
         )
 
     def predict_log_proba(self, X):

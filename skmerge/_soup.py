@@ -701,8 +701,11 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
                 else "decision_function"
             )
             out = member_output(merged, X, method)
-            space = "proba" if method == "predict_proba" else "logit"
-            return space, to_class_columns(out, method, merged.classes_, classes)
+            if method == "decision_function":
+                return "logit", to_class_columns(out, method, merged.classes_, classes)
+            if np.array_equal(merged.classes_, classes):  # no reordering copy
+                return "proba", np.asarray(out, dtype=np.float64)
+            return "proba", to_class_columns(out, method, merged.classes_, classes)
         active = np.flatnonzero(self.weights_)
         methods = [self._pool_methods[j] for j in active]
         members = [self.estimators_[j] for j in active]

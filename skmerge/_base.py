@@ -457,15 +457,17 @@ class _MemberPhase:
 
     def _check_target(self, X, y):
         """``y`` as a 1-D array of one target per sample of ``X``."""
-        y = column_or_1d(y, warn=True)
         if is_classifier(self):
             check_classification_targets(y)
             y_type = type_of_target(y, input_name="y")
             if y_type not in ("binary", "multiclass"):
-                raise ValueError(
+                # As VotingClassifier: a target it cannot take, not a bad value.
+                raise NotImplementedError(
                     f"{type(self).__name__} supports binary or multiclass targets "
-                    f"only; got a {y_type} target."
+                    f"only; got a {y_type} target. Multilabel and multi-output "
+                    "classification are not supported."
                 )
+        y = column_or_1d(y, warn=True)
         try:
             check_consistent_length(X, y)
         except TypeError:

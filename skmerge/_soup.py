@@ -151,12 +151,20 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
         If True, members are fitted; ``fit`` uses them as they are. If False,
         out-of-fold outputs from ``cv`` choose the weights and temperature,
         then clones of the members are fitted on all the data given to
-        :meth:`fit` (in parallel with ``n_jobs``).
+        :meth:`fit` (in parallel with ``n_jobs``). With ``recipe="uniform"``
+        and no fitted temperature nothing needs out-of-fold outputs: each
+        member is fitted once, as :class:`~sklearn.ensemble.VotingClassifier`
+        fits it.
 
     cv : int, cross-validation generator or iterable, default=5
-        Splits used when ``prefit=False``. An int is the number of folds of a
-        shuffled ``StratifiedKFold`` seeded by ``random_state``; all members
-        see the same folds.
+        Splits of the out-of-fold outputs when ``prefit=False``, from
+        ``check_cv(cv, y, classifier=True)``, as scikit-learn's
+        meta-estimators: an int is an unshuffled
+        :class:`~sklearn.model_selection.StratifiedKFold`. The splits are
+        drawn once, from a copy of the splitter (yours and its random state
+        are left as they are), so every member sees the same folds. Any
+        splitter whose test folds partition the samples works
+        (:class:`~sklearn.model_selection.LeaveOneOut` included).
 
     align : {"permutation"} or None, default=None
         Only with ``combine="params"`` over ``MLPClassifier`` members:
@@ -171,8 +179,8 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
         Jobs for the members' predictions and, with ``prefit=False``, fits.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds the shuffled folds of an integer ``cv`` (``prefit=False``).
-        The recipes themselves are deterministic.
+        Seeds what is random in skmerge itself; the recipes are
+        deterministic, and the folds are the splitter's (see ``cv``).
 
     verbose : int, default=0
         Print fitting progress and the recipe's steps when > 0.
@@ -196,7 +204,8 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
     member_scores_ : ndarray of shape (n_members,)
         Each member's held-out ``scoring`` (higher is better, so
         ``neg_log_loss`` is minus the log loss). Out-of-fold scores when
-        ``prefit=False``.
+        ``prefit=False``; NaN where nothing needed them (``prefit=False``,
+        ``recipe="uniform"``, no fitted temperature).
 
     selection_path_ : list of (str, float)
         The soup built step by step: ``(member name, held-out score of the

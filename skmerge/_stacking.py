@@ -211,7 +211,8 @@ class StackingMerger(ClassifierMixin, TransformerMixin, _BaseMembers):
         ``predict_proba`` if it has one, else ``decision_function``, else
         ``predict``. With two classes, probabilities keep only the second
         class's column. ``predict`` stacks the index of the predicted class
-        in ``classes_``, as StackingClassifier does.
+        in ``classes_``, as StackingClassifier does. A member without the
+        method is refused, naming it, before any member is fitted.
 
     passthrough : bool, default=False
         Whether the final estimator also gets the features of ``X`` (which
@@ -228,10 +229,14 @@ class StackingMerger(ClassifierMixin, TransformerMixin, _BaseMembers):
 
     cv : int, cross-validation generator or iterable, default=5
         The splits giving the out-of-fold outputs when ``prefit=False``
-        (ignored otherwise), as in :func:`~sklearn.model_selection.check_cv`:
-        an int is a :class:`~sklearn.model_selection.StratifiedKFold`. A
-        shuffling splitter without a ``random_state`` gets one, so that every
-        member sees the same splits.
+        (ignored otherwise), from
+        ``check_cv(cv, y, classifier=True)``, as scikit-learn's
+        meta-estimators: an int is an unshuffled
+        :class:`~sklearn.model_selection.StratifiedKFold`. The splits are
+        drawn once, from a copy of the splitter (yours and its random state
+        are left as they are), so every member sees the same folds. Any
+        splitter whose test folds partition the samples works
+        (:class:`~sklearn.model_selection.LeaveOneOut` included).
 
     n_jobs : int, default=None
         Number of jobs for the members' predictions and, with

@@ -400,9 +400,12 @@ def fit_temperature(logits, y, sample_weight=None):
     -------
     temperature : float
         The fitted temperature ``T > 0``; ``T > 1`` softens over-confident
-        logits. When the labels are separable by the logits the optimum is
-        at ``T -> 0``: a warning says so and the bound ``T = 1e-6`` is
-        returned.
+        logits. ``T`` is searched in ``[1e-6, 1e6]``. When the labels are
+        separable by the logits the optimum is at ``T -> 0``: a warning says
+        so and the bound ``T = 1e-6`` is returned; when the logits rank the
+        labels no better than chance it is at ``T -> infinity``: a warning
+        says so and the bound ``T = 1e6`` is returned (uniform
+        probabilities, to about 1e-6 of the logits' scale).
 
     See Also
     --------
@@ -474,8 +477,14 @@ class TemperatureCalibratedClassifier(
         on all the data.
 
     cv : int, cross-validation generator or iterable, default=5
-        The splits used when ``prefit=False``, as in
-        :func:`~sklearn.model_selection.cross_val_predict`.
+        The splits of the out-of-fold logits when ``prefit=False``, from
+        ``check_cv(cv, y, classifier=True)``, as scikit-learn's
+        meta-estimators: an int is an unshuffled
+        :class:`~sklearn.model_selection.StratifiedKFold`. The splits are
+        drawn once, from a copy of the splitter (yours and its random state
+        are left as they are), so every member sees the same folds. Any
+        splitter whose test folds partition the samples works
+        (:class:`~sklearn.model_selection.LeaveOneOut` included).
 
     response : {"auto", "decision_function", "predict_proba"}, default="auto"
         Where the logits come from: ``"auto"`` takes ``decision_function``

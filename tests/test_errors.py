@@ -421,10 +421,14 @@ ROWS = [
      ValueError, _LABEL_TYPE, False),
     ("temperature-continuous-y", lambda c: T(c, c.lr_a, y=c.y + 0.5), ValueError,
      _LABEL_TYPE, False),
-    ("soup-2d-y", lambda c: S(c, [c.lr_a, c.lr_b], y=np.c_[c.y, c.y]), ValueError,
-     r"y should be a 1d array, got an array of shape \(90, 2\)", False),
+    # a multi-output target is one a classifier cannot take, as in
+    # VotingClassifier: NotImplementedError
+    ("soup-2d-y", lambda c: S(c, [c.lr_a, c.lr_b], y=np.c_[c.y, c.y]),
+     NotImplementedError, r"SoupClassifier supports binary or multiclass targets "
+     r"only; got a multiclass-multioutput target", False),
     ("stacking-2d-y", lambda c: K(c, [c.lr_a, c.lr_b], y=np.c_[c.y, c.y]),
-     ValueError, r"y should be a 1d array, got an array of shape \(90, 2\)", False),
+     NotImplementedError, r"StackingMerger supports binary or multiclass targets "
+     r"only; got a multiclass-multioutput target", False),
     # -- weights ----------------------------------------------------------------
     ("soup-weights-length", lambda c: S(c, [c.lr_a, c.lr_b], weights=[1.0]),
      ValueError, r"Number of `estimators` and weights must be equal; got 1 "

@@ -413,10 +413,11 @@ def test_calibration_cv_nfold_too_many_splits(data):
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "difference: CalibratedClassifierCV refuses cv with more folds than "
-        "samples of a class ('Requesting 101-fold cross-validation') and "
-        "LeaveOneOut ('LeaveOneOut cross-validation does not allow...'); "
-        "TemperatureCalibratedClassifier(prefit=False) fits with both"
+        "on purpose: TemperatureCalibratedClassifier documents for cv 'Any "
+        "splitter whose test folds partition the samples works "
+        "(:class:`~sklearn.model_selection.LeaveOneOut` included).'; "
+        "CalibratedClassifierCV refuses LeaveOneOut and more folds than "
+        "samples of a class"
     ),
 )
 @pytest.mark.parametrize(
@@ -902,10 +903,10 @@ def test_calibration_less_classes_matches_sklearn():
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "difference: when the logits rank the labels no better than chance the "
-        "optimum is T -> infinity; skmerge stops at T = 1e6 (with a warning, "
-        "undocumented in the docstrings), scikit-learn at 1 / T = exp(-10), "
-        "so their probabilities differ by about 1e-4"
+        "on purpose: fit_temperature documents 'when the logits rank the "
+        "labels no better than chance it is at ``T -> infinity``: a warning "
+        "says so and the bound ``T = 1e6`` is returned'; scikit-learn stops at "
+        "1 / T = exp(-10), so the probabilities differ by about 1e-4"
     ),
 )
 def test_calibration_less_classes_bound_matches_sklearn():

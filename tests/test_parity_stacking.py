@@ -312,10 +312,10 @@ class NoWeightProbaClassifier(NoWeightClassifier):
                 strict=True,
                 raises=ValueError,
                 reason=(
-                    "difference: a member with none of predict_proba, "
-                    "decision_function and predict is refused with a ValueError "
-                    "before anything is fitted, where StackingClassifier first "
-                    "fits it and fails on sample_weight with a TypeError"
+                    "on purpose: StackingMerger documents for stack_method 'A "
+                    "member without the method is refused, naming it, before "
+                    "any member is fitted.'; StackingClassifier first fits it "
+                    "and fails on sample_weight with a TypeError"
                 ),
             ),
             id="member-without-sample-weight",
@@ -713,7 +713,7 @@ def test_stacking_without_n_features_in():
 
 _MULTILABEL = pytest.mark.xfail(
     strict=True,
-    raises=ValueError,
+    raises=NotImplementedError,
     reason="on purpose: StackingMerger.fit's docstring says 'y : array-like of "
     "shape (n_samples,)  Target labels: binary or multiclass.'",
 )

@@ -755,8 +755,8 @@ def test_errors(data, members):
         StackingMerger(members),
         X_held,
         np.eye(n_classes)[y_held],
-        ValueError,
-        r"y should be a 1d array, got an array of shape \(120, \d\) instead",
+        NotImplementedError,
+        r"binary or multiclass targets only; got a multilabel-indicator target",
     )
     _assert_fit_raises(
         StackingMerger(members, LinearRegression()),

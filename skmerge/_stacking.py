@@ -67,7 +67,13 @@ from skmerge._base import (
     to_class_columns,
 )
 from skmerge._progress import Task, running
-from skmerge._weight_space import _fitted_difference, is_linear, linear_parts, unwrap
+from skmerge._weight_space import (
+    _fitted_difference,
+    coef_intercept,
+    is_linear,
+    linear_parts,
+    unwrap,
+)
 
 # Methods tried, in this order, by stack_method="auto" (as StackingClassifier).
 _STACK_METHODS = ["predict_proba", "decision_function", "predict"]
@@ -116,19 +122,6 @@ def _stack_columns(output, method, member_classes, classes):
 
 def _describe(name, est):
     return f"member {name!r} ({type(est).__name__})"
-
-
-def _coef_intercept(est):
-    """``coef_`` as a dense float64 ``(n_outputs, n_features)`` array and
-    ``intercept_`` as a ``(n_outputs,)`` array."""
-    coef = est.coef_
-    coef = np.asarray(
-        coef.toarray() if sparse.issparse(coef) else coef, dtype=np.float64
-    )
-    if coef.ndim == 1:
-        coef = coef.reshape(1, -1)
-    intercept = np.asarray(est.intercept_, dtype=np.float64).reshape(-1)
-    return coef, np.array(np.broadcast_to(intercept, (coef.shape[0],)))
 
 
 def _head(X, n_rows):
@@ -646,12 +639,12 @@ class StackingMerger(ClassifierMixin, TransformerMixin, _BaseMembers):
             if blocker is not None:
                 return None, blocker
         parts = [linear_parts(est) for _, est in named]
-        C, c = _coef_intercept(final)
+        C, c = coef_intercept(final)
         blocks = np.split(C, np.cumsum(widths), axis=1)
         coef = blocks[-1] if self.passthrough else 0.0
         intercept = c
         for (_, last), block in zip(parts, blocks[:-1], strict=True):
-            W, b = _coef_intercept(last)
+            W, b = coef_intercept(last)
             G = _stack_columns(W.T, "decision_function", last.classes_, classes)
             h = _stack_columns(
                 b.reshape(1, -1), "decision_function", last.classes_, classes

@@ -850,11 +850,21 @@ def _n_rows(coef):
     return 1 if np.ndim(coef) == 1 else coef.shape[0]
 
 
-def _linear_params(est, ref_classes):
-    """``coef_`` as a dense 2-D array and ``intercept_`` as 1-D, aligned."""
+def coef_intercept(est):
+    """A linear model's ``coef_`` as a dense float64 ``(n_outputs,
+    n_features)`` array and ``intercept_`` as an ``(n_outputs,)`` array (a
+    binary RidgeClassifier's 1-D coef_ is one row; a scalar intercept is
+    shared by every row)."""
     coef = est.coef_.toarray() if sparse.issparse(est.coef_) else est.coef_
-    coef = coef.reshape(_n_rows(coef), -1)
-    intercept = np.broadcast_to(est.intercept_, (coef.shape[0],))
+    coef = np.asarray(coef, dtype=np.float64).reshape(_n_rows(coef), -1)
+    intercept = np.asarray(est.intercept_, dtype=np.float64).reshape(-1)
+    return coef, np.array(np.broadcast_to(intercept, (coef.shape[0],)))
+
+
+def _linear_params(est, ref_classes):
+    """``coef_`` and ``intercept_`` as :func:`coef_intercept`, in the output
+    order of ``ref_classes``."""
+    coef, intercept = coef_intercept(est)
     return _align_outputs(coef, intercept, est.classes_, ref_classes, axis=0)
 
 

@@ -10,6 +10,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import is_classifier
+from sklearn.utils import check_random_state
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._param_validation import (
     Interval,
@@ -45,7 +46,8 @@ def _find_hist_ax(ax):
 def _make_axes(plt, ax, show_histogram):
     """The axes for the curve and for the histogram (None if not shown).
 
-    With `ax` None, a new figure with the histogram in a shorter axes below;
+    With `ax` None, a new figure (constrained layout, which makes room for
+    the legend above the axes) with the histogram in a shorter axes below;
     else the histogram axes already attached to `ax`, or a new twin of it
     drawn behind `ax`.
     """
@@ -53,11 +55,15 @@ def _make_axes(plt, ax, show_histogram):
     if ax is None:
         if show_histogram:
             _, (ax, hist_ax) = plt.subplots(
-                2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]}
+                2,
+                1,
+                sharex=True,
+                gridspec_kw={"height_ratios": [3, 1]},
+                layout="constrained",
             )
             hist_ax.set_label(_HIST_LABEL)
         else:
-            _, ax = plt.subplots()
+            _, ax = plt.subplots(layout="constrained")
     elif show_histogram:
         hist_ax = _find_hist_ax(ax)
         if hist_ax is None:
@@ -70,11 +76,19 @@ def _make_axes(plt, ax, show_histogram):
     return ax, hist_ax
 
 
-def _line_kwargs(name, kwargs):
-    """Keyword arguments of the curve: square markers, solid line, the user's."""
-    line_kwargs = {"marker": "s", "linestyle": "-"}
-    if "ls" in kwargs:
-        del line_kwargs["linestyle"]
+def _line_kwargs(name, kwargs, show_counts):
+    """Keyword arguments of the curve: solid line, the user's (`kwargs`,
+    aliases such as `ls` already normalised to `linestyle`).
+
+    Square markers, unless `show_counts` draws them separately (sized by
+    count); a `marker` the user gives is kept on the line either way.
+    """
+    if show_counts:
+        # A thin, faint line: the sized markers carry the bins, and a steep
+        # segment to a sparse bin's point must not draw the eye.
+        line_kwargs = {"marker": "None", "linestyle": "-", "linewidth": 1, "alpha": 0.6}
+    else:
+        line_kwargs = {"marker": "s", "linestyle": "-"}
     if name is not None:
         line_kwargs["label"] = name
     line_kwargs.update(kwargs)
@@ -105,6 +119,92 @@ def _draw_histogram(hist_ax, bin_edges, bin_counts, color):
         # Keep the bars in the bottom quarter, under the curve.
         tallest = max(patch.get_height() for patch in hist_ax.patches)
         hist_ax.set_ylim(0, 4 * max(tallest, 1))
+
+
+# Two-sided 95% normal quantile, scipy.stats.norm.ppf(0.975).
+_Z_95 = 1.959963984540054
+
+# Area, in points^2, of the marker of the fullest bin when `show_counts=True`.
+_MAX_MARKER_AREA = 200.0
+
+# Bandwidth of the Gaussian kernel of the smoothed curve, on the confidence
+# scale (a fixed value: confidences live on [0, 1]).
+_SMOOTH_BANDWIDTH = 0.05
+
+
+def _wilson_interval(accuracy, counts, z=_Z_95):
+    """Wilson score interval of a binomial proportion (Wilson 1927).
+
+    With ``p`` the observed accuracy of ``n`` samples, the bounds are the two
+    roots in ``q`` of ``(p - q)**2 = z**2 * q * (1 - q) / n``::
+
+        (p + z**2 / (2 n) -+ z * sqrt(p (1 - p) / n + z**2 / (4 n**2)))
+        / (1 + z**2 / n)
+
+    Unlike the normal (Wald) interval it stays in [0, 1] and does not shrink
+    to a point when ``p`` is 0 or 1, so a bin of three samples that are all
+    right still gets a wide interval.
+    """
+    accuracy = np.asarray(accuracy, dtype=float)
+    counts = np.asarray(counts, dtype=float)
+    z2 = z * z
+    denominator = 1.0 + z2 / counts
+    centre = (accuracy + z2 / (2.0 * counts)) / denominator
+    half = (
+        z
+        * np.sqrt(accuracy * (1.0 - accuracy) / counts + z2 / (4.0 * counts**2))
+        / denominator
+    )
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def _bootstrap_interval(accuracy, counts, n_bootstraps, random_state):
+    """Percentile bootstrap 95% interval of each bin's accuracy.
+
+    Resampling the ``n`` samples of a bin with replacement gives a number of
+    correct predictions distributed as ``Binomial(n, accuracy)``, so each
+    bootstrap replicate is drawn from that binomial (bin membership fixed).
+    """
+    rng = check_random_state(random_state)
+    counts = np.asarray(counts).astype(np.int64)
+    hits = rng.binomial(counts, accuracy, size=(n_bootstraps, len(counts)))
+    replicates = hits / counts
+    return np.percentile(replicates, 2.5, axis=0), np.percentile(
+        replicates, 97.5, axis=0
+    )
+
+
+def _kernel_smooth(confidence, correct, grid, bandwidth=_SMOOTH_BANDWIDTH):
+    """Nadaraya-Watson regression of `correct` on `confidence` at `grid`.
+
+    ``m(x) = sum_i K((x - c_i) / h) y_i / sum_i K((x - c_i) / h)`` with the
+    Gaussian kernel ``K(u) = exp(-u**2 / 2)`` and bandwidth ``h``. Each grid
+    point's weights are shifted by their largest exponent before ``exp``, so
+    no row underflows to 0 / 0. Computed a block of grid points at a time
+    (about a million kernel values per block).
+    """
+    confidence = np.asarray(confidence, dtype=float)
+    correct = np.asarray(correct, dtype=float)
+    grid = np.asarray(grid, dtype=float)
+    smoothed = np.empty_like(grid)
+    step = max(1, 1_000_000 // max(len(confidence), 1))
+    for start in range(0, len(grid), step):
+        u = (grid[start : start + step, None] - confidence[None, :]) / bandwidth
+        exponent = -0.5 * u * u
+        exponent -= exponent.max(axis=1, keepdims=True)
+        weights = np.exp(exponent)
+        smoothed[start : start + step] = (weights @ correct) / weights.sum(axis=1)
+    return smoothed
+
+
+def _legend_title(show_counts, interval):
+    """What the markers and the shading mean, or None if neither is drawn."""
+    notes = []
+    if show_counts:
+        notes.append("marker area ∝ bin count")
+    if interval is not None:
+        notes.append(f"shaded: 95% {interval.capitalize()} interval")
+    return "; ".join(notes) or None
 
 
 class ReliabilityDisplay:
@@ -141,10 +241,32 @@ class ReliabilityDisplay:
     estimator_name : str, default=None
         Name of the estimator, shown in the legend when given.
 
+    confidence : ndarray of shape (n_samples,), default=None
+        Confidence of every sample; needed only for `smooth=True`.
+
+    correct : ndarray of shape (n_samples,), default=None
+        1 where the sample's top-label prediction is right, else 0; needed
+        only for `smooth=True`.
+
     Attributes
     ----------
     line_ : matplotlib Line2D
         The reliability curve.
+
+    markers_ : matplotlib PathCollection or None
+        The bins' markers, of area proportional to their counts; None when
+        `show_counts=False`.
+
+    interval_ : ndarray of shape (2, n_nonempty_bins) or None
+        Lower and upper bounds of the 95% interval of each bin's accuracy;
+        None when `interval=None`.
+
+    band_ : matplotlib BarContainer or None
+        The shaded intervals, one bar per non-empty bin spanning the bin;
+        None when `interval=None`.
+
+    smooth_line_ : matplotlib Line2D or None
+        The smoothed reliability curve; None when `smooth=False`.
 
     ax_ : matplotlib Axes
         Axes with the reliability curve.
@@ -187,6 +309,8 @@ class ReliabilityDisplay:
         bin_edges=None,
         ece=None,
         estimator_name=None,
+        confidence=None,
+        correct=None,
     ):
         self.prob_true = prob_true
         self.prob_pred = prob_pred
@@ -194,9 +318,30 @@ class ReliabilityDisplay:
         self.bin_edges = bin_edges
         self.ece = ece
         self.estimator_name = estimator_name
+        self.confidence = confidence
+        self.correct = correct
 
-    def plot(self, *, ax=None, name=None, ref_line=True, show_histogram=True, **kwargs):
+    def plot(
+        self,
+        *,
+        ax=None,
+        name=None,
+        ref_line=True,
+        show_histogram=True,
+        show_counts=True,
+        interval="wilson",
+        n_bootstraps=1000,
+        random_state=None,
+        smooth=False,
+        **kwargs,
+    ):
         """Draw the reliability diagram.
+
+        How many samples stand behind each point is shown twice: the marker
+        area is proportional to the bin's count, and a shaded bar spanning
+        the bin covers the 95% interval of its accuracy, so a bin of three
+        samples shows as a small marker in a tall band rather than as a
+        finding. The legend title says which of the two is drawn.
 
         Parameters
         ----------
@@ -220,30 +365,164 @@ class ReliabilityDisplay:
         show_histogram : bool, default=True
             Whether to draw the confidence histogram.
 
+        show_counts : bool, default=True
+            Whether to mark each bin with a marker whose area is proportional
+            to the bin's count (the fullest bin of this display gets 200
+            points^2). The curve then has no markers of its own unless
+            `marker` is passed in `kwargs`.
+
+        interval : {"wilson", "bootstrap"} or None, default="wilson"
+            95% interval of each bin's accuracy, shaded over the bin.
+            "wilson": the Wilson score interval of a binomial proportion,
+            ``(p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)``
+            with ``z = 1.96``, ``n`` the bin's count and ``p`` its accuracy;
+            it stays wide for small bins even when all their predictions
+            are right. "bootstrap": the 2.5 and 97.5 percentiles of the
+            accuracy of `n_bootstraps` resamples of the bin's samples (with
+            replacement, bin membership fixed); it is zero wide for a bin
+            that is all right or all wrong, however small, so prefer
+            "wilson" for sparse bins. None: no interval.
+
+        n_bootstraps : int, default=1000
+            Number of bootstrap resamples for `interval="bootstrap"`.
+
+        random_state : int, RandomState instance or None, default=None
+            Seeds the resamples of `interval="bootstrap"`.
+
+        smooth : bool, default=False
+            Whether to add the smoothed reliability curve: the Nadaraya-Watson
+            kernel regression of correctness on confidence,
+            ``m(x) = sum_i K((x - c_i)/h) y_i / sum_i K((x - c_i)/h)`` with a
+            Gaussian kernel ``K`` and a fixed bandwidth ``h = 0.05``, drawn on
+            200 points between the smallest and the largest confidence. It
+            needs the display's `confidence` and `correct`, which
+            :meth:`from_estimator` and :meth:`from_predictions` store.
+
         **kwargs : dict
             Passed to :meth:`matplotlib.axes.Axes.plot` for the curve.
 
         Returns
         -------
         display : ReliabilityDisplay
-            The display, with `line_`, `ax_`, `hist_ax_` and `figure_` set.
+            The display, with `line_`, `markers_`, `interval_`, `band_`,
+            `smooth_line_`, `ax_`, `hist_ax_` and `figure_` set.
+
+        Examples
+        --------
+        >>> import matplotlib.pyplot as plt
+        >>> from skmerge.plotting import ReliabilityDisplay
+        >>> disp = ReliabilityDisplay(
+        ...     prob_true=[1.0, 0.7], prob_pred=[0.55, 0.85], bin_counts=[3, 300]
+        ... ).plot()
+        >>> disp.interval_.round(3)  # the 3-sample bin's interval is wide
+        array([[0.439, 0.646],
+               [1.   , 0.749]])
+        >>> disp.markers_.get_sizes()  # area proportional to count
+        array([  2., 200.])
+        >>> plt.close("all")
         """
         check_matplotlib_support(f"{self.__class__.__name__}.plot")
+        validate_parameter_constraints(
+            {
+                "show_counts": ["boolean"],
+                "interval": [StrOptions({"wilson", "bootstrap"}), None],
+                "n_bootstraps": [Interval(Integral, 1, None, closed="left")],
+                "random_state": ["random_state"],
+                "smooth": ["boolean"],
+            },
+            {
+                "show_counts": show_counts,
+                "interval": interval,
+                "n_bootstraps": n_bootstraps,
+                "random_state": random_state,
+                "smooth": smooth,
+            },
+            caller_name=f"{self.__class__.__name__}.plot",
+        )
         import matplotlib.pyplot as plt
+        from matplotlib.cbook import normalize_kwargs
+        from matplotlib.lines import Line2D
 
+        kwargs = normalize_kwargs(kwargs, Line2D)
         prob_true, prob_pred, bin_counts, bin_edges = self._check_bins()
+        if smooth and (self.confidence is None or self.correct is None):
+            raise ValueError(
+                "smooth=True needs the confidence and correctness of every "
+                "sample; build the display with from_estimator or "
+                "from_predictions, or pass confidence and correct; got None."
+            )
         ax, hist_ax = _make_axes(plt, ax, show_histogram)
-        line_kwargs = _line_kwargs(self._legend_name(name), kwargs)
+        line_kwargs = _line_kwargs(self._legend_name(name), kwargs, show_counts)
 
         if ref_line and _REF_LINE_LABEL not in ax.get_legend_handles_labels()[1]:
             ax.plot([0, 1], [0, 1], "k--", label=_REF_LINE_LABEL)
         self.line_ = ax.plot(prob_pred, prob_true, **line_kwargs)[0]
-        ax.legend(loc="upper left")
-        ax.set(ylabel="Accuracy")
+        color = self.line_.get_color()
+        nonempty = bin_counts > 0
+        counts = bin_counts[nonempty]
+
+        self.interval_ = self.band_ = None
+        if interval is not None:
+            if interval == "wilson":
+                lower, upper = _wilson_interval(prob_true, counts)
+            else:
+                lower, upper = _bootstrap_interval(
+                    prob_true, counts, n_bootstraps, random_state
+                )
+            self.interval_ = np.array([lower, upper])
+            self.band_ = ax.bar(
+                bin_edges[:-1][nonempty],
+                upper - lower,
+                width=np.diff(bin_edges)[nonempty],
+                bottom=lower,
+                align="edge",
+                color=color,
+                alpha=0.2,
+                linewidth=0,
+                zorder=self.line_.get_zorder() - 0.5,
+            )
+
+        self.markers_ = None
+        if show_counts:
+            self.markers_ = ax.scatter(
+                prob_pred,
+                prob_true,
+                s=_MAX_MARKER_AREA * counts / counts.max(),
+                marker=kwargs.get("marker", "s"),
+                color=color,
+                zorder=self.line_.get_zorder() + 0.5,
+            )
+
+        self.smooth_line_ = None
+        if smooth:
+            confidence = np.asarray(self.confidence, dtype=float)
+            grid = np.linspace(confidence.min(), confidence.max(), 200)
+            base_name = self.estimator_name if name is None else name
+            self.smooth_line_ = ax.plot(
+                grid,
+                _kernel_smooth(confidence, self.correct, grid),
+                color=color,
+                linewidth=2.5,
+                alpha=0.6,
+                label="Kernel smoothed"
+                if base_name is None
+                else f"{base_name}, kernel smoothed",
+            )[0]
+
+        ax.set(xlim=(0, 1), ylim=(-0.03, 1.03), ylabel="Accuracy")
+        # Above the axes, where no curve, band or marker can be covered.
+        ax.legend(
+            loc="lower left",
+            bbox_to_anchor=(0, 1.02),
+            borderaxespad=0,
+            fontsize="small",
+            title=_legend_title(show_counts, interval),
+            title_fontsize="small",
+        )
         _set_xlabel(ax)
 
         if hist_ax is not None:
-            _draw_histogram(hist_ax, bin_edges, bin_counts, self.line_.get_color())
+            _draw_histogram(hist_ax, bin_edges, bin_counts, color)
 
         self.ax_ = ax
         self.hist_ax_ = hist_ax
@@ -295,6 +574,11 @@ class ReliabilityDisplay:
         ax=None,
         ref_line=True,
         show_histogram=True,
+        show_counts=True,
+        interval="wilson",
+        n_bootstraps=1000,
+        random_state=None,
+        smooth=False,
         **kwargs,
     ):
         """Plot the reliability diagram of a fitted classifier on data.
@@ -329,6 +613,23 @@ class ReliabilityDisplay:
 
         show_histogram : bool, default=True
             Whether to draw the confidence histogram.
+
+        show_counts : bool, default=True
+            Whether the marker area is proportional to the bin's count; see
+            :meth:`plot`.
+
+        interval : {"wilson", "bootstrap"} or None, default="wilson"
+            95% interval of each bin's accuracy, shaded; see :meth:`plot`.
+
+        n_bootstraps : int, default=1000
+            Number of resamples for `interval="bootstrap"`.
+
+        random_state : int, RandomState instance or None, default=None
+            Seeds the resamples of `interval="bootstrap"`.
+
+        smooth : bool, default=False
+            Whether to add the kernel-smoothed reliability curve; see
+            :meth:`plot`.
 
         **kwargs : dict
             Passed to :meth:`matplotlib.axes.Axes.plot` for the curve.
@@ -372,6 +673,11 @@ class ReliabilityDisplay:
             ax=ax,
             ref_line=ref_line,
             show_histogram=show_histogram,
+            show_counts=show_counts,
+            interval=interval,
+            n_bootstraps=n_bootstraps,
+            random_state=random_state,
+            smooth=smooth,
             **kwargs,
         )
 
@@ -388,6 +694,11 @@ class ReliabilityDisplay:
         ax=None,
         ref_line=True,
         show_histogram=True,
+        show_counts=True,
+        interval="wilson",
+        n_bootstraps=1000,
+        random_state=None,
+        smooth=False,
         **kwargs,
     ):
         """Plot the reliability diagram of predicted probabilities.
@@ -423,6 +734,23 @@ class ReliabilityDisplay:
 
         show_histogram : bool, default=True
             Whether to draw the confidence histogram.
+
+        show_counts : bool, default=True
+            Whether the marker area is proportional to the bin's count; see
+            :meth:`plot`.
+
+        interval : {"wilson", "bootstrap"} or None, default="wilson"
+            95% interval of each bin's accuracy, shaded; see :meth:`plot`.
+
+        n_bootstraps : int, default=1000
+            Number of resamples for `interval="bootstrap"`.
+
+        random_state : int, RandomState instance or None, default=None
+            Seeds the resamples of `interval="bootstrap"`.
+
+        smooth : bool, default=False
+            Whether to add the kernel-smoothed reliability curve; see
+            :meth:`plot`.
 
         **kwargs : dict
             Passed to :meth:`matplotlib.axes.Axes.plot` for the curve.
@@ -471,7 +799,17 @@ class ReliabilityDisplay:
             bin_edges=edges,
             ece=_ece_mce(confidence, correct, n_bins, strategy, None)[0],
             estimator_name="Classifier" if name is None else name,
+            confidence=confidence,
+            correct=correct,
         )
         return disp.plot(
-            ax=ax, ref_line=ref_line, show_histogram=show_histogram, **kwargs
+            ax=ax,
+            ref_line=ref_line,
+            show_histogram=show_histogram,
+            show_counts=show_counts,
+            interval=interval,
+            n_bootstraps=n_bootstraps,
+            random_state=random_state,
+            smooth=smooth,
+            **kwargs,
         )

@@ -284,3 +284,190 @@ def test_import_does_not_import_matplotlib():
     subprocess.run(
         [sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1]
     )
+
+
+# How many samples stand behind each point: sized markers, intervals, and the
+# kernel-smoothed curve.
+
+Z_95 = 1.959963984540054  # scipy.stats.norm.ppf(0.975)
+
+
+def sparse_and_dense(n_sparse=3, n_dense=300, sparse_right=3, dense_right=210):
+    """Binary data: `n_sparse` samples at confidence 0.55, `n_dense` at 0.85."""
+    confidence = np.r_[np.full(n_sparse, 0.55), np.full(n_dense, 0.85)]
+    correct = np.r_[
+        np.arange(n_sparse) < sparse_right, np.arange(n_dense) < dense_right
+    ]
+    return np.where(correct, 0, 1), np.c_[confidence, 1 - confidence]
+
+
+def wilson_by_quadratic(p, n, z=Z_95):
+    """Wilson bounds: the roots in q of (p - q)**2 = z**2 q (1 - q) / n."""
+    roots = np.roots([1 + z**2 / n, -(2 * p + z**2 / n), p**2])
+    return np.sort(roots.real)
+
+
+def test_wilson_interval_matches_hand_computation():
+    disp = ReliabilityDisplay(
+        prob_true=[1.0, 0.7, 0.0], prob_pred=[0.3, 0.8, 0.95], bin_counts=[3, 300, 1]
+    ).plot()
+    expected = np.array(
+        [wilson_by_quadratic(p, n) for p, n in [(1.0, 3), (0.7, 300), (0.0, 1)]]
+    ).T
+    np.testing.assert_allclose(disp.interval_, expected, atol=1e-12)
+    # By hand: with all 3 right the bounds are 3 / (3 + z^2) and 1.
+    assert disp.interval_[:, 0] == pytest.approx([3 / (3 + Z_95**2), 1.0])
+    assert disp.interval_[:, 2] == pytest.approx([0.0, Z_95**2 / (1 + Z_95**2)])
+    # One shaded bar per non-empty bin, over the bin, spanning the interval.
+    bars = list(disp.band_)
+    np.testing.assert_allclose([bar.get_x() for bar in bars], [0, 1 / 3, 2 / 3])
+    np.testing.assert_allclose([bar.get_width() for bar in bars], [1 / 3] * 3)
+    np.testing.assert_allclose([bar.get_y() for bar in bars], expected[0])
+    np.testing.assert_allclose(
+        [bar.get_height() for bar in bars], expected[1] - expected[0]
+    )
+
+
+@pytest.mark.parametrize("interval", ["wilson", "bootstrap"])
+def test_sparse_bin_band_is_wider(interval):
+    # Same accuracy (2/3 and 200/300), 3 samples against 300.
+    y_true, y_prob = sparse_and_dense(sparse_right=2, dense_right=200)
+    disp = ReliabilityDisplay.from_predictions(
+        y_true, y_prob, n_bins=10, interval=interval, random_state=0
+    )
+    np.testing.assert_allclose(disp.bin_counts[[5, 8]], [3, 300])
+    widths = disp.interval_[1] - disp.interval_[0]
+    assert widths[0] > 3 * widths[1]
+    assert np.all(disp.interval_[0] <= disp.prob_true)
+    assert np.all(disp.prob_true <= disp.interval_[1])
+    # The 300-sample bin: close to the normal approximation's width.
+    wald = 2 * Z_95 * np.sqrt(2 / 3 * 1 / 3 / 300)
+    assert widths[1] == pytest.approx(wald, rel=0.1)
+
+
+def test_bootstrap_is_seeded():
+    y_true, y_prob = sparse_and_dense(sparse_right=1)
+    first = ReliabilityDisplay.from_predictions(
+        y_true, y_prob, interval="bootstrap", n_bootstraps=2000, random_state=3
+    )
+    second = ReliabilityDisplay.from_predictions(
+        y_true, y_prob, interval="bootstrap", n_bootstraps=2000, random_state=3
+    )
+    np.testing.assert_array_equal(first.interval_, second.interval_)
+    # 1 right of 3: P(0 right) = 8/27 and P(3 right) = 1/27 in a resample,
+    # both above 2.5%, so the interval is all of [0, 1].
+    np.testing.assert_allclose(first.interval_[:, 0], [0.0, 1.0])
+    # The 300-sample bin: as a resampling of its own samples gives.
+    rng = np.random.default_rng(0)
+    samples = np.arange(300) < 210
+    means = rng.choice(samples, size=(4000, 300)).mean(axis=1)
+    np.testing.assert_allclose(
+        first.interval_[:, 1], np.percentile(means, [2.5, 97.5]), atol=0.015
+    )
+
+
+def test_marker_area_proportional_to_count():
+    rng = np.random.default_rng(1)
+    y_prob = rng.dirichlet([2, 1, 1], size=400)
+    y_true = rng.integers(3, size=400)
+    disp = ReliabilityDisplay.from_predictions(y_true, y_prob, n_bins=12)
+    counts = disp.bin_counts[disp.bin_counts > 0]
+    sizes = disp.markers_.get_sizes()
+    np.testing.assert_allclose(sizes / counts, sizes[0] / counts[0])
+    assert sizes.max() == pytest.approx(200)
+    np.testing.assert_allclose(
+        disp.markers_.get_offsets(), np.c_[disp.prob_pred, disp.prob_true]
+    )
+    assert disp.markers_.get_facecolor()[0] == pytest.approx(
+        matplotlib.colors.to_rgba(disp.line_.get_color())
+    )
+    # The curve itself has no markers, so no fixed-size ones hide the areas.
+    assert disp.line_.get_marker() == "None"
+
+
+def test_show_counts_and_interval_off_give_the_plain_curve(binary_model):
+    clf, X, y = binary_model
+    disp = ReliabilityDisplay.from_estimator(
+        clf, X, y, show_counts=False, interval=None
+    )
+    assert disp.markers_ is None and disp.interval_ is None and disp.band_ is None
+    assert disp.smooth_line_ is None
+    assert disp.line_.get_marker() == "s"
+    assert not disp.ax_.collections and not disp.ax_.containers
+    assert disp.ax_.get_legend().get_title().get_text() == ""
+
+
+def nadaraya_watson(x, c, y, h):
+    """Gaussian-kernel Nadaraya-Watson estimate at each x, one at a time."""
+    from scipy.stats import norm
+
+    return np.array([np.average(y, weights=norm.pdf((xi - c) / h)) for xi in x])
+
+
+def test_smoothed_curve_is_nadaraya_watson(iris_model):
+    clf, X, y = iris_model
+    proba = clf.predict_proba(X)
+    disp = ReliabilityDisplay.from_estimator(clf, X, y, smooth=True, name="lr")
+    confidence = proba.max(axis=1)
+    correct = clf.classes_[proba.argmax(axis=1)] == y
+    grid = disp.smooth_line_.get_xdata()
+    assert len(grid) == 200
+    assert (grid[0], grid[-1]) == pytest.approx((confidence.min(), confidence.max()))
+    np.testing.assert_allclose(
+        disp.smooth_line_.get_ydata(),
+        nadaraya_watson(grid, confidence, correct, 0.05),
+        rtol=1e-10,
+    )
+    assert disp.smooth_line_.get_label() == "lr, kernel smoothed"
+    assert disp.smooth_line_.get_color() == disp.line_.get_color()
+
+
+def test_kernel_smooth_in_blocks_and_far_from_data():
+    from skmerge.plotting import _kernel_smooth
+
+    rng = np.random.default_rng(0)
+    confidence = rng.uniform(0.5, 1.0, size=20_000)  # 50 grid points a block
+    correct = rng.random(20_000) < confidence
+    grid = np.linspace(0.5, 1.0, 200)
+    np.testing.assert_allclose(
+        _kernel_smooth(confidence, correct, grid),
+        nadaraya_watson(grid, confidence, correct, 0.05),
+        rtol=1e-10,
+    )
+    # Far from every sample the weights would underflow; the nearest wins.
+    far = _kernel_smooth([0.0, 0.1], [1.0, 0.0], [0.9, 5.0])
+    np.testing.assert_allclose(far, [0.0, 0.0], atol=1e-12)
+
+
+def test_smooth_needs_the_samples():
+    disp = ReliabilityDisplay(prob_true=[0.5], prob_pred=[0.5], bin_counts=[2])
+    with pytest.raises(ValueError, match="smooth=True needs the confidence"):
+        disp.plot(smooth=True)
+
+
+def test_plot_option_errors():
+    disp = ReliabilityDisplay(prob_true=[0.5], prob_pred=[0.5], bin_counts=[2])
+    with pytest.raises(InvalidParameterError, match="'interval' parameter"):
+        disp.plot(interval="wald")
+    with pytest.raises(InvalidParameterError, match="'n_bootstraps' parameter"):
+        disp.plot(interval="bootstrap", n_bootstraps=0)
+    with pytest.raises(InvalidParameterError, match="'smooth' parameter"):
+        ReliabilityDisplay.from_predictions([0, 1], [0.3, 0.6], smooth="yes")
+
+
+@pytest.mark.parametrize("user_ax", [False, True])
+def test_legend_is_above_the_curves(user_ax):
+    y_true, y_prob = sparse_and_dense()
+    ax = plt.subplots(layout="constrained")[1] if user_ax else None
+    disp = ReliabilityDisplay.from_predictions(y_true, y_prob, smooth=True, ax=ax)
+    disp.figure_.canvas.draw()
+    legend_box = disp.ax_.get_legend().get_window_extent()
+    axes_box = disp.ax_.get_window_extent()
+    assert legend_box.y0 >= axes_box.y1  # so it covers nothing in the axes
+    assert legend_box.y1 <= disp.figure_.bbox.y1  # and is not cut off
+    assert disp.ax_.get_legend().get_title().get_text() == (
+        "marker area ∝ bin count; shaded: 95% Wilson interval"
+    )
+    legend_texts = [text.get_text() for text in disp.ax_.get_legend().get_texts()]
+    assert legend_texts[0] == "Perfectly calibrated"
+    assert legend_texts[2] == "Classifier, kernel smoothed"

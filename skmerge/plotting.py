@@ -33,6 +33,10 @@ __all__ = ["ReliabilityDisplay"]
 _HIST_LABEL = "skmerge confidence histogram"
 _TWIN_HIST_LABEL = "skmerge confidence histogram (twin)"
 _REF_LINE_LABEL = "Perfectly calibrated"
+# Label (hidden from the legend) of the markers sized by the bins' counts.
+_COUNTS_LABEL = "_skmerge bin counts"
+# Label of the diagram axes of a figure a display made itself.
+_OWN_AX_LABEL = "skmerge reliability diagram"
 
 
 def _find_hist_ax(ax):
@@ -64,6 +68,7 @@ def _make_axes(plt, ax, show_histogram):
             hist_ax.set_label(_HIST_LABEL)
         else:
             _, ax = plt.subplots(layout="constrained")
+        ax.set_label(_OWN_AX_LABEL)
     elif show_histogram:
         hist_ax = _find_hist_ax(ax)
         if hist_ax is None:
@@ -102,6 +107,52 @@ def _set_xlabel(ax):
         below.set(xlabel="Confidence")  # the x label goes under the stack
     else:
         ax.set(xlabel="Confidence")
+
+
+def _place_legend(ax, title):
+    """Put the legend of `ax` outside it, where it covers no curve.
+
+    Above the axes of a figure the display made (its constrained layout makes
+    room; a title then belongs in ``figure_.suptitle``); below the x label of
+    an axes the user gave, so that it clears the user's title. The offset
+    below the axes is that of the tick labels and the x label, in points.
+    """
+    legend_kwargs = {
+        "borderaxespad": 0,
+        "fontsize": "small",
+        "title": title,
+        "title_fontsize": "small",
+    }
+    if ax.get_label() == _OWN_AX_LABEL:
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), **legend_kwargs)
+        return
+    from matplotlib.transforms import offset_copy
+
+    tick = ax.xaxis.get_major_ticks()[0]
+    offset = (
+        max(tick.tick1line.get_markersize(), 0)
+        + tick.get_pad()
+        + 1.2 * tick.label1.get_size()
+        + ax.xaxis.labelpad
+        + 1.2 * ax.xaxis.label.get_size()
+        + 4
+    )
+    below = offset_copy(ax.transAxes, fig=ax.figure, y=-offset, units="points")
+    ax.legend(
+        loc="upper left", bbox_to_anchor=(0, 0), bbox_transform=below, **legend_kwargs
+    )
+
+
+def _size_count_markers(ax):
+    """Give every count marker on `ax` an area proportional to its bin's count.
+
+    One scale for all the displays drawn on `ax`, so that their markers
+    compare: the fullest bin of any of them gets `_MAX_MARKER_AREA`.
+    """
+    markers = [c for c in ax.collections if c.get_label() == _COUNTS_LABEL]
+    largest = max(m.skmerge_bin_counts.max() for m in markers)
+    for m in markers:
+        m.set_sizes(_MAX_MARKER_AREA * m.skmerge_bin_counts / largest)
 
 
 def _draw_histogram(hist_ax, bin_edges, bin_counts, color):
@@ -203,7 +254,8 @@ def _legend_title(show_counts, interval):
     if show_counts:
         notes.append("marker area ∝ bin count")
     if interval is not None:
-        notes.append(f"shaded: 95% {interval.capitalize()} interval")
+        kind = "Wilson" if interval == "wilson" else interval
+        notes.append(f"shaded: 95% {kind} interval")
     return "; ".join(notes) or None
 
 
@@ -341,7 +393,11 @@ class ReliabilityDisplay:
         area is proportional to the bin's count, and a shaded bar spanning
         the bin covers the 95% interval of its accuracy, so a bin of three
         samples shows as a small marker in a tall band rather than as a
-        finding. The legend title says which of the two is drawn.
+        finding. The legend title says which of the two is drawn. The
+        legend goes outside the axes so that it covers no curve: above them
+        in a figure the display makes (put a title in ``figure_.suptitle``),
+        below the x label of an `ax` you pass (make room with
+        ``layout="constrained"`` or ``tight_layout``).
 
         Parameters
         ----------
@@ -367,9 +423,10 @@ class ReliabilityDisplay:
 
         show_counts : bool, default=True
             Whether to mark each bin with a marker whose area is proportional
-            to the bin's count (the fullest bin of this display gets 200
-            points^2). The curve then has no markers of its own unless
-            `marker` is passed in `kwargs`.
+            to the bin's count, on one scale for all the displays drawn on
+            the same axes (the fullest bin of any of them gets 200 points^2).
+            The curve is then thin, faint and without markers of its own
+            unless `marker` is passed in `kwargs`.
 
         interval : {"wilson", "bootstrap"} or None, default="wilson"
             95% interval of each bin's accuracy, shaded over the bin.
@@ -487,11 +544,14 @@ class ReliabilityDisplay:
             self.markers_ = ax.scatter(
                 prob_pred,
                 prob_true,
-                s=_MAX_MARKER_AREA * counts / counts.max(),
                 marker=kwargs.get("marker", "s"),
                 color=color,
                 zorder=self.line_.get_zorder() + 0.5,
+                label=_COUNTS_LABEL,
+                clip_on=False,  # a bin at accuracy 1 keeps its whole marker
             )
+            self.markers_.skmerge_bin_counts = counts
+            _size_count_markers(ax)
 
         self.smooth_line_ = None
         if smooth:
@@ -510,16 +570,8 @@ class ReliabilityDisplay:
             )[0]
 
         ax.set(xlim=(0, 1), ylim=(-0.03, 1.03), ylabel="Accuracy")
-        # Above the axes, where no curve, band or marker can be covered.
-        ax.legend(
-            loc="lower left",
-            bbox_to_anchor=(0, 1.02),
-            borderaxespad=0,
-            fontsize="small",
-            title=_legend_title(show_counts, interval),
-            title_fontsize="small",
-        )
         _set_xlabel(ax)
+        _place_legend(ax, _legend_title(show_counts, interval))
 
         if hist_ax is not None:
             _draw_histogram(hist_ax, bin_edges, bin_counts, color)

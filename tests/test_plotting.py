@@ -455,19 +455,53 @@ def test_plot_option_errors():
         ReliabilityDisplay.from_predictions([0, 1], [0.3, 0.6], smooth="yes")
 
 
-@pytest.mark.parametrize("user_ax", [False, True])
-def test_legend_is_above_the_curves(user_ax):
+def legend_texts(ax):
+    legend = ax.get_legend()
+    return legend.get_title().get_text(), [t.get_text() for t in legend.get_texts()]
+
+
+def test_legend_above_the_figure_it_makes():
     y_true, y_prob = sparse_and_dense()
-    ax = plt.subplots(layout="constrained")[1] if user_ax else None
-    disp = ReliabilityDisplay.from_predictions(y_true, y_prob, smooth=True, ax=ax)
+    disp = ReliabilityDisplay.from_predictions(y_true, y_prob, smooth=True)
     disp.figure_.canvas.draw()
     legend_box = disp.ax_.get_legend().get_window_extent()
-    axes_box = disp.ax_.get_window_extent()
-    assert legend_box.y0 >= axes_box.y1  # so it covers nothing in the axes
+    assert legend_box.y0 >= disp.ax_.get_window_extent().y1  # covers nothing
     assert legend_box.y1 <= disp.figure_.bbox.y1  # and is not cut off
-    assert disp.ax_.get_legend().get_title().get_text() == (
-        "marker area ∝ bin count; shaded: 95% Wilson interval"
+    title, texts = legend_texts(disp.ax_)
+    assert title == "marker area ∝ bin count; shaded: 95% Wilson interval"
+    assert texts[0] == "Perfectly calibrated"
+    assert texts[2] == "Classifier, kernel smoothed"
+
+
+@pytest.mark.parametrize("show_histogram", [True, False])
+def test_legend_below_a_user_axes_clears_its_labels(show_histogram):
+    y_true, y_prob = sparse_and_dense()
+    fig, ax = plt.subplots(layout="constrained")
+    ax.set_title("a title the legend must not cover")
+    disp = ReliabilityDisplay.from_predictions(
+        y_true, y_prob, ax=ax, show_histogram=show_histogram, interval="bootstrap"
     )
-    legend_texts = [text.get_text() for text in disp.ax_.get_legend().get_texts()]
-    assert legend_texts[0] == "Perfectly calibrated"
-    assert legend_texts[2] == "Classifier, kernel smoothed"
+    fig.canvas.draw()
+    legend_box = ax.get_legend().get_window_extent()
+    assert legend_box.y1 <= ax.xaxis.label.get_window_extent().y0
+    assert legend_box.y1 <= ax.xaxis.get_tightbbox().y0
+    assert legend_box.y0 >= fig.bbox.y0  # constrained layout made room
+    assert legend_texts(ax)[0] == (
+        "marker area ∝ bin count; shaded: 95% bootstrap interval"
+    )
+    assert disp.ax_ is ax
+
+
+def test_marker_areas_share_one_scale_on_one_axes():
+    y_true, y_prob = sparse_and_dense()  # bins of 3 and 300
+    small_true, small_prob = sparse_and_dense(n_sparse=6, n_dense=30)
+    first = ReliabilityDisplay.from_predictions(y_true, y_prob)
+    second = ReliabilityDisplay.from_predictions(small_true, small_prob, ax=first.ax_)
+    # 200 points^2 for the fullest bin of either, 2 per 3 samples for all.
+    np.testing.assert_allclose(first.markers_.get_sizes(), [2, 200])
+    np.testing.assert_allclose(second.markers_.get_sizes(), [4, 20])
+    assert first.ax_.get_legend_handles_labels()[1] == [
+        "Perfectly calibrated",
+        first.line_.get_label(),
+        second.line_.get_label(),
+    ]

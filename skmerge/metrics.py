@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Calibration metrics for multiclass probabilistic classifiers.
 
-Expected and maximum calibration error (top-label and classwise) and a
-one-call report of the usual probabilistic scores. The argument names follow
+Expected and maximum calibration error (top-label and classwise), the
+smooth ECE of Blasiok and Nakkiran, and a one-call report of the usual
+probabilistic scores. The argument names follow
 :func:`sklearn.calibration.calibration_curve`: ``y_true, y_prob, *, n_bins,
 strategy``.
 """
@@ -11,6 +12,7 @@ strategy``.
 from numbers import Integral
 
 import numpy as np
+from scipy.signal import fftconvolve
 from sklearn.metrics import accuracy_score, log_loss
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
@@ -19,6 +21,7 @@ __all__ = [
     "calibration_report",
     "expected_calibration_error",
     "maximum_calibration_error",
+    "smooth_ece",
 ]
 
 # Probabilities may be off by this much (float32 rounding, a softmax summed in
@@ -421,6 +424,185 @@ def maximum_calibration_error(
     )[1]
 
 
+# The numerics of relplot 1.0 (relplot.metrics.smECE), kept so that the values
+# agree: the bisection floor and steps, the density floor of
+# ReflectedGaussianKernel.smooth, and the least number of evaluation points.
+_SMOOTH_ECE_FLOOR = 1e-3
+_SMOOTH_ECE_STEPS = 10
+_SMOOTH_ECE_DENSITY_FLOOR = 1e-4
+_SMOOTH_ECE_MIN_EVAL = 200
+
+
+def _smooth_ece_at(scores, residuals, weight, sigma):
+    """Smooth ECE at a fixed bandwidth `sigma`, computed as relplot does.
+
+    The weighted residuals and the weights are put on a grid of `n_grid`
+    points on [0, 1] (each sample split linearly between its two nearest
+    points), reflected once about 0 and about 1, convolved with the Gaussian
+    density of scale `sigma` sampled on the same grid over [-1/2, 1/2], read
+    off at `n_eval` equally spaced points by linear interpolation, and summed.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples,)
+        Predictions in [0, 1].
+    residuals : ndarray of shape (n_samples,)
+        ``scores - outcome``.
+    weight : ndarray of shape (n_samples,)
+        Sample weights, summing to `n_samples`.
+    sigma : float
+        Bandwidth, in (0, 1].
+
+    Returns
+    -------
+    smece : float
+    """
+    n_grid = max(2000, round(20 / sigma)) // 2 + 1
+    position = scores * (n_grid - 1)
+    left = position.astype(np.intp).clip(0, n_grid - 2)
+    right_share = position - left
+    masses = np.array(
+        [
+            np.bincount(left, weights=(1 - right_share) * values, minlength=n_grid)
+            + np.bincount(left + 1, weights=right_share * values, minlength=n_grid)
+            for values in (weight * residuals, weight)
+        ]
+    )
+    offsets = np.linspace(0, 1, n_grid) - 0.5
+    kernel = np.exp(-(offsets**2) / (2 * sigma**2)) / (np.sqrt(2 * np.pi) * sigma)
+    reflected = np.concatenate([masses[:, :0:-1], masses, masses[:, -2::-1]], axis=1)
+    start = n_grid // 2
+    smoothed = fftconvolve(reflected, kernel[None, :], mode="valid", axes=1)[
+        :, start : start + n_grid
+    ]
+
+    n_eval = max(round(10 / sigma), _SMOOTH_ECE_MIN_EVAL)
+    position = np.linspace(0, 1, n_eval) * (n_grid - 1)
+    left = position.astype(np.intp).clip(0, n_grid - 2)
+    right_share = position - left
+    residual_mass, density = (
+        smoothed[:, left] * (1 - right_share) + smoothed[:, left + 1] * right_share
+    )
+    # relplot's sum(|r_hat| * density) / sum(density), with r_hat =
+    # residual_mass / density and the floor on the density.
+    density = density + _SMOOTH_ECE_DENSITY_FLOOR
+    return float(np.sum(np.abs(residual_mass)) / np.sum(density))
+
+
+def _smooth_ece(scores, outcomes, sample_weight):
+    """Smooth ECE at relplot's bisection estimate of the fixed point sigma*."""
+    scores = np.asarray(scores, dtype=np.float64)
+    residuals = scores - np.asarray(outcomes, dtype=np.float64)
+    weight = sample_weight * (len(scores) / np.sum(sample_weight))
+    values = {}
+
+    def too_narrow(sigma):
+        values[sigma] = _smooth_ece_at(scores, residuals, weight, sigma)
+        return sigma < _SMOOTH_ECE_FLOOR or sigma < values[sigma]
+
+    upper, lower = 1.0, 0.0
+    if not too_narrow(upper):
+        for _ in range(_SMOOTH_ECE_STEPS):
+            middle = (upper + lower) / 2
+            if too_narrow(middle):
+                lower = middle
+            else:
+                upper = middle
+    return values[upper]
+
+
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_prob": ["array-like"],
+        "labels": ["array-like", None],
+        "sample_weight": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def smooth_ece(y_true, y_prob, *, labels=None, sample_weight=None):
+    """Smooth expected calibration error (smooth ECE) of the top label.
+
+    A binning-free calibration error: the residuals of the confidences are
+    smoothed with a Gaussian kernel whose width is the error itself. With
+    the confidence ``f_i = max_c p_ic`` of each row, ``y_i = 1`` when the
+    predicted (argmax) class is the true one, weights ``w_i`` and the
+    reflected Gaussian kernel on [0, 1]
+
+    ``K_s(t, f) = phi_s(t - f) + phi_s(t + f) + phi_s(t - (2 - f))``
+
+    (``phi_s`` the normal density of scale ``s``, mirrored at 0 and at 1),
+
+    ``smECE_s = int_0^1 |sum_i w_i K_s(t, f_i) (f_i - y_i)| dt /
+    int_0^1 sum_i w_i K_s(t, f_i) dt``,
+
+    that is the mean absolute kernel-smoothed residual ``f - E[y | f]``
+    under the kernel density of the confidences. The smooth ECE is
+    ``smECE_s*`` at the width where the two agree, ``s* = smECE_s*`` [1]_.
+
+    The numerics are those of the authors' package relplot (1.0,
+    ``relplot.smECE``), so that the values agree with it: ``s*`` is found
+    by 10 bisection steps on (0, 1], keeping the upper end (the narrowest
+    width tried with ``smECE_s <= s``; widths below 0.001 count as too
+    narrow); the sums over samples are put on a grid of
+    ``max(1000, 10 / s) + 1`` points, the kernel is cut at ``|t - f| <= 1/2``,
+    and the integrals are sums over ``max(200, 10 / s)`` equally spaced
+    points. Sample weights are rescaled to sum to the number of samples
+    (relplot has none; without weights the value is relplot's).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels (integers or strings).
+
+    y_prob : array-like of shape (n_samples, n_classes) or (n_samples,)
+        Predicted probabilities, as for :func:`expected_calibration_error`.
+        A 1-D binary input is the probability of the positive class; its
+        top-label confidence is ``max(p, 1 - p)``.
+
+    labels : array-like of shape (n_classes,), default=None
+        The label of each column of `y_prob`; the sorted unique labels of
+        `y_true` if None.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+
+    Returns
+    -------
+    smece : float
+        Smooth ECE, in [0, 1]. 0 means calibrated; for a predictor with one
+        confidence ``c`` and accuracy ``a`` it is ``|c - a|``.
+
+    See Also
+    --------
+    expected_calibration_error : The binned ECE.
+    calibration_report : Every score at once, this one included.
+
+    References
+    ----------
+    .. [1] J. Blasiok and P. Nakkiran (2023), "Smooth ECE: Principled
+       Reliability Diagrams via Kernel Smoothing", arXiv:2309.12236.
+
+    Examples
+    --------
+    >>> from skmerge.metrics import smooth_ece
+    >>> y_true = [0, 1, 2, 2]
+    >>> y_prob = [[0.9, 0.05, 0.05],
+    ...           [0.6, 0.3, 0.1],
+    ...           [0.1, 0.1, 0.8],
+    ...           [0.2, 0.2, 0.6]]
+    >>> round(smooth_ece(y_true, y_prob), 3)
+    0.095
+    >>> round(smooth_ece([0, 1, 0, 1], [0.3, 0.7, 0.7, 0.7]), 3)
+    0.05
+    """
+    y_index, y_prob, _, sample_weight = _check_calibration_inputs(
+        y_true, y_prob, labels=labels, sample_weight=sample_weight
+    )
+    confidence, correct = _top_label(y_index, y_prob)
+    return _smooth_ece(confidence, correct, sample_weight)
+
+
 @validate_params(
     {
         "y_true": ["array-like"],
@@ -432,7 +614,7 @@ def maximum_calibration_error(
     prefer_skip_nested_validation=True,
 )
 def calibration_report(y_true, y_prob, *, n_bins=15, labels=None, sample_weight=None):
-    """Accuracy, log loss, Brier score and top-label ECE/MCE at once.
+    """Accuracy, log loss, Brier score, top-label ECE/MCE and smooth ECE at once.
 
     Parameters
     ----------
@@ -464,10 +646,11 @@ def calibration_report(y_true, y_prob, *, n_bins=15, labels=None, sample_weight=
           ``mean_i sum_c (y_ic - p_ic)^2``, halved for binary problems, so
           that it is the usual binary Brier score there.
         - `"ece"`, `"mce"`: top-label, uniform bins.
+        - `"smooth_ece"`: :func:`smooth_ece` (top-label, no bins).
 
     See Also
     --------
-    expected_calibration_error, maximum_calibration_error
+    expected_calibration_error, maximum_calibration_error, smooth_ece
 
     Examples
     --------
@@ -479,7 +662,8 @@ def calibration_report(y_true, y_prob, *, n_bins=15, labels=None, sample_weight=
     ...           [0.2, 0.2, 0.6]]
     >>> report = calibration_report(y_true, y_prob, n_bins=5)
     >>> {key: round(value, 3) for key, value in report.items()}
-    {'accuracy': 0.75, 'log_loss': 0.511, 'brier': 0.294, 'ece': 0.125, 'mce': 0.2}
+    {'accuracy': 0.75, 'log_loss': 0.511, 'brier': 0.294, 'ece': 0.125, 'mce': 0.2,
+     'smooth_ece': 0.095}
     """
     y_index, y_prob, _, sample_weight = _check_calibration_inputs(
         y_true, y_prob, labels=labels, sample_weight=sample_weight
@@ -510,4 +694,5 @@ def calibration_report(y_true, y_prob, *, n_bins=15, labels=None, sample_weight=
         "brier": float(brier),
         "ece": ece,
         "mce": mce,
+        "smooth_ece": _smooth_ece(confidence, correct, sample_weight),
     }

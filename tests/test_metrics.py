@@ -10,6 +10,9 @@ import sklearn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from scipy.integrate import trapezoid
+from scipy.optimize import brentq
+from scipy.stats import norm
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import accuracy_score, brier_score_loss, log_loss
 from sklearn.utils._param_validation import InvalidParameterError
@@ -17,9 +20,11 @@ from sklearn.utils.fixes import parse_version
 
 from skmerge.metrics import (
     _reliability_bins,
+    _smooth_ece_at,
     calibration_report,
     expected_calibration_error,
     maximum_calibration_error,
+    smooth_ece,
 )
 
 # Four samples, three classes. Top label: confidences 0.9 (right), 0.6
@@ -366,6 +371,13 @@ def test_calibration_report_invalid_parameters():
         calibration_report(Y_TRUE, Y_PROB, n_bins=-1)
 
 
+def test_smooth_ece_invalid_parameters():
+    with pytest.raises(InvalidParameterError, match="'labels' parameter"):
+        smooth_ece(Y_TRUE, Y_PROB, labels="abc")
+    with pytest.raises(TypeError, match="n_bins"):
+        smooth_ece(Y_TRUE, Y_PROB, n_bins=10)
+
+
 @pytest.mark.parametrize(
     "y_true, y_prob, kwargs, match",
     [
@@ -476,7 +488,13 @@ def test_calibration_report_invalid_parameters():
     ],
 )
 @pytest.mark.parametrize(
-    "func", [expected_calibration_error, maximum_calibration_error, calibration_report]
+    "func",
+    [
+        expected_calibration_error,
+        maximum_calibration_error,
+        calibration_report,
+        smooth_ece,
+    ],
 )
 def test_bad_input_raises(func, y_true, y_prob, kwargs, match):
     with pytest.raises(ValueError, match=re.escape(match)):
@@ -496,7 +514,7 @@ def test_calibration_report_multiclass(weighted):
     y_true = names[y_true]
     sample_weight = np.linspace(0.5, 2, 70) if weighted else None
     report = calibration_report(y_true, y_prob, n_bins=10, sample_weight=sample_weight)
-    assert list(report) == ["accuracy", "log_loss", "brier", "ece", "mce"]
+    assert list(report) == ["accuracy", "log_loss", "brier", "ece", "mce", "smooth_ece"]
     assert all(type(value) is float for value in report.values())
 
     y_pred = names[np.argmax(y_prob, axis=1)]
@@ -522,6 +540,9 @@ def test_calibration_report_multiclass(weighted):
         maximum_calibration_error(
             y_true, y_prob, n_bins=10, sample_weight=sample_weight
         )
+    )
+    assert report["smooth_ece"] == pytest.approx(
+        smooth_ece(y_true, y_prob, sample_weight=sample_weight)
     )
 
 
@@ -557,3 +578,194 @@ def test_calibration_report_by_hand():
     assert report["brier"] == pytest.approx((0.015 + 0.86 + 0.06 + 0.24) / 4)
     assert report["ece"] == pytest.approx(0.125)
     assert report["mce"] == pytest.approx(0.2)
+    assert report["smooth_ece"] == pytest.approx(smooth_ece(Y_TRUE, Y_PROB))
+
+
+# -- smooth_ece ------------------------------------------------------------------
+
+
+def synthetic_top_label(n_samples, n_classes, temperature, seed):
+    """Labels drawn from softmax(z) and predictions softmax(z / temperature).
+
+    Calibrated when `temperature` is 1, over- (< 1) or under-confident (> 1).
+    """
+    rng = np.random.default_rng(seed)
+    logits = 2 * rng.normal(size=(n_samples, n_classes))
+    p_true = np.exp(logits)
+    p_true /= p_true.sum(axis=1, keepdims=True)
+    y_true = (rng.uniform(size=(n_samples, 1)) > np.cumsum(p_true, axis=1)).sum(axis=1)
+    y_prob = np.exp(logits / temperature)
+    y_prob /= y_prob.sum(axis=1, keepdims=True)
+    return np.minimum(y_true, n_classes - 1), y_prob
+
+
+def scores_as_binary(scores, outcomes):
+    """(y_true, y_prob) whose top-label confidence and correctness are the given.
+
+    `scores` must be above 1/2: the second column is predicted, and the
+    sample is right (label 1) where `outcomes` is 1.
+    """
+    return np.asarray(outcomes, dtype=int), np.column_stack([1 - scores, scores])
+
+
+def brute_force_smooth_ece_at(scores, outcomes, weight, sigma, n_eval=2001):
+    """The smooth ECE at width `sigma` from its definition, sample by sample.
+
+    The kernel is the Gaussian density mirrored at 0 and at 1 and cut at
+    |t - f| <= 1/2, as in the docstring; the integrals over [0, 1] are
+    trapezoidal sums on `n_eval` points (no grid for the samples).
+    """
+    t = np.linspace(0, 1, n_eval)[:, None]
+    kernel = 0
+    for image in (scores, -scores, 2 - scores):
+        distance = t - image
+        kernel = kernel + np.where(
+            np.abs(distance) <= 0.5, norm.pdf(distance, scale=sigma), 0
+        )
+    residual = np.abs(kernel @ (weight * (scores - outcomes)))
+    density = kernel @ weight
+    return trapezoid(residual, t[:, 0]) / trapezoid(density, t[:, 0])
+
+
+def miscalibrated_scores(n_samples, shift, seed):
+    """Confidences in (1/2, 1) and outcomes drawn with P(y=1 | f) = f - shift."""
+    rng = np.random.default_rng(seed)
+    scores = rng.uniform(0.5, 1, size=n_samples)
+    outcomes = rng.uniform(size=n_samples) < np.clip(scores - shift, 0, 1)
+    return scores, outcomes.astype(float)
+
+
+# Binary and multiclass, calibrated and over-/under-confident.
+SMOOTH_ECE_CASES = [
+    (60, 2, 1.0, 0),
+    (400, 2, 0.5, 1),
+    (400, 3, 1.0, 2),
+    (1000, 5, 2.0, 3),
+    (3000, 10, 0.7, 4),
+    (20000, 4, 1.0, 5),
+]
+
+
+@pytest.mark.parametrize("n_samples, n_classes, temperature, seed", SMOOTH_ECE_CASES)
+def test_smooth_ece_equals_relplot(n_samples, n_classes, temperature, seed):
+    relplot = pytest.importorskip(
+        "relplot", reason="relplot (the reference smooth ECE) is not installed"
+    )
+    y_true, y_prob = synthetic_top_label(n_samples, n_classes, temperature, seed)
+    scores, outcomes = relplot.multiclass_logits_to_confidences(
+        y_prob, y_true, probs=True
+    )
+    expected = relplot.smECE(scores, outcomes)
+    assert smooth_ece(y_true, y_prob) == pytest.approx(expected, abs=1e-3)
+    if n_classes == 2:
+        assert smooth_ece(y_true, y_prob[:, 1]) == pytest.approx(expected, abs=1e-3)
+
+
+def test_smooth_ece_equals_relplot_on_raw_scores():
+    relplot = pytest.importorskip(
+        "relplot", reason="relplot (the reference smooth ECE) is not installed"
+    )
+    for shift in [-0.2, 0.0, 0.1, 0.3]:
+        scores, outcomes = miscalibrated_scores(500, shift, seed=6)
+        assert smooth_ece(*scores_as_binary(scores, outcomes)) == pytest.approx(
+            relplot.smECE(scores, outcomes), abs=1e-3
+        )
+    assert smooth_ece(Y_TRUE, Y_PROB) == pytest.approx(
+        relplot.smECE(*relplot.multiclass_logits_to_confidences(Y_PROB, Y_TRUE, True)),
+        abs=1e-3,
+    )
+
+
+@pytest.mark.parametrize("shift, weighted", [(0.0, False), (0.15, True), (0.3, False)])
+@pytest.mark.parametrize("sigma", [0.01, 0.03, 0.1, 0.3, 0.7])
+def test_smooth_ece_at_width_equals_brute_force(shift, weighted, sigma):
+    scores, outcomes = miscalibrated_scores(300, shift, seed=7)
+    weight = np.random.default_rng(8).uniform(0.2, 3, 300) if weighted else np.ones(300)
+    got = _smooth_ece_at(scores, scores - outcomes, weight * 300 / weight.sum(), sigma)
+    expected = brute_force_smooth_ece_at(scores, outcomes, weight, sigma)
+    assert got == pytest.approx(expected, abs=2e-3)
+
+
+@pytest.mark.parametrize("shift, weighted", [(0.0, False), (0.15, True), (0.3, False)])
+def test_smooth_ece_is_brute_force_at_its_fixed_point(shift, weighted):
+    scores, outcomes = miscalibrated_scores(200, shift, seed=9)
+    weight = np.random.default_rng(10).uniform(0.2, 3, 200) if weighted else None
+    brute_weight = np.ones(200) if weight is None else weight
+    sigma = brentq(
+        lambda s: brute_force_smooth_ece_at(scores, outcomes, brute_weight, s) - s,
+        1e-3,
+        1,
+        xtol=1e-6,
+    )
+    got = smooth_ece(*scores_as_binary(scores, outcomes), sample_weight=weight)
+    # 10 bisection steps find the width to 2**-10; the value moves less.
+    assert got == pytest.approx(sigma, abs=2e-3)
+
+
+@pytest.mark.parametrize("confidence, accuracy", [(0.7, 0.55), (0.6, 0.9), (0.8, 0.8)])
+def test_smooth_ece_of_constant_predictor_is_its_bias(confidence, accuracy):
+    # The smoothed residual is confidence - accuracy everywhere.
+    n_right = round(accuracy * 200)
+    y_true = np.r_[np.ones(n_right, int), np.zeros(200 - n_right, int)]
+    y_prob = np.full(200, confidence)
+    assert smooth_ece(y_true, y_prob) == pytest.approx(
+        abs(confidence - accuracy), abs=1e-4
+    )
+
+
+def test_smooth_ece_small_when_calibrated_and_grows_with_miscalibration():
+    values = [
+        smooth_ece(*scores_as_binary(*miscalibrated_scores(20000, shift, seed=11)))
+        for shift in [0.0, 0.05, 0.1, 0.2, 0.3]
+    ]
+    assert values[0] < 0.01
+    assert np.all(np.diff(values) > 0)
+    # For a constant shift the mean absolute residual is the shift.
+    assert values[1:] == pytest.approx([0.05, 0.1, 0.2, 0.3], abs=0.01)
+
+    calibrated = smooth_ece(*synthetic_top_label(20000, 4, 1.0, seed=12))
+    overconfident = smooth_ece(*synthetic_top_label(20000, 4, 0.5, seed=12))
+    assert calibrated < 0.02 < 0.05 < overconfident
+
+
+def test_smooth_ece_weights():
+    y_true, y_prob = random_predictions(60, 3, seed=13)
+    counts = np.random.default_rng(14).integers(0, 4, size=60)
+    repeated = smooth_ece(np.repeat(y_true, counts), np.repeat(y_prob, counts, axis=0))
+    weighted = smooth_ece(y_true, y_prob, sample_weight=counts)
+    # Equal but for relplot's density floor, relative to the number of samples.
+    assert weighted == pytest.approx(repeated, abs=1e-5)
+    assert smooth_ece(y_true, y_prob, sample_weight=counts * 0.01) == pytest.approx(
+        weighted, rel=1e-12
+    )
+    assert smooth_ece(y_true, y_prob, sample_weight=np.ones(60)) == smooth_ece(
+        y_true, y_prob
+    )
+
+
+def test_smooth_ece_labels():
+    y_true, y_prob = random_predictions(80, 3, seed=15)
+    names = np.array(["cat", "dog", "eel"])
+    expected = smooth_ece(y_true, y_prob)
+    assert smooth_ece(names[y_true], y_prob) == pytest.approx(expected, rel=1e-12)
+    order = [2, 0, 1]
+    assert smooth_ece(y_true, y_prob[:, order], labels=order) == pytest.approx(
+        expected, rel=1e-12
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=predictions(), weighted=st.booleans())
+def test_smooth_ece_invariants(data, weighted):
+    y_true, y_prob, weights, permutation = data
+    labels = np.arange(y_prob.shape[1])
+    sample_weight = weights if weighted else None
+    value = smooth_ece(y_true, y_prob, labels=labels, sample_weight=sample_weight)
+    assert 0 <= value <= 1
+    permuted = smooth_ece(
+        y_true[permutation],
+        y_prob[permutation],
+        labels=labels,
+        sample_weight=None if sample_weight is None else weights[permutation],
+    )
+    assert permuted == pytest.approx(value, rel=1e-9, abs=1e-12)

@@ -8,6 +8,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import check_grad, minimize
 from scipy.special import log_softmax, softmax
 from sklearn.base import clone
@@ -20,7 +22,12 @@ from sklearn.svm import LinearSVC
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmerge import CalibratedClassifier, fit_temperature
+from skmerge import (
+    CalibratedClassifier,
+    SoupClassifier,
+    StackingMerger,
+    fit_temperature,
+)
 from skmerge._calibration import (
     _ets_components,
     _ets_objective,
@@ -432,3 +439,38 @@ def test_no_warnings_on_ordinary_data(split3):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         CalibratedClassifier(nb, method="auto", random_state=0).fit(X, y)
+
+
+def test_composes_with_a_soup_and_a_stack(split3):
+    nb, X, y = split3
+    lr = LogisticRegression().fit(X[::2], y[::2])
+    for member in (SoupClassifier([nb, lr]).fit(X, y), StackingMerger([nb, lr])):
+        before = pickle.dumps(member)
+        cal = CalibratedClassifier(member, method="ets")
+        if isinstance(member, StackingMerger):
+            member.fit(X, y)
+            before = pickle.dumps(member)
+        cal.fit(X, y)
+        assert pickle.dumps(member) == before
+        assert cal.log_loss_after_ <= cal.log_loss_before_ + 1e-12
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n=st.integers(20, 120),
+    k=st.integers(2, 5),
+    scale=st.floats(0.05, 20.0),
+)
+def test_property_every_method_at_most_temperature(seed, n, k, scale):
+    rng = np.random.default_rng(seed)
+    z = scale * rng.normal(size=(n, k))
+    y = rng.integers(0, k, size=n)
+    y[:2] = [0, 1]  # at least two classes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # temperatures at their bounds
+        t = fit_temperature(z, y)
+        temperature_loss = mean_nll(log_softmax(z / t, axis=1), y)
+        for method in ["ets", "vector", "matrix"]:
+            fitted = fit_calibration_map(z, y, method=method)
+            assert map_loss(fitted, z, y) <= temperature_loss + 1e-12

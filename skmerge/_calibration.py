@@ -351,7 +351,9 @@ class CalibratedClassifier(
       :math:`\ell` the log loss of the softmax, :math:`W` a full
       ``k x k`` matrix (the intercept :math:`b` is not penalised) and
       :math:`n` the number of calibration samples (the sum of
-      ``sample_weight`` when given, read as frequencies). The ridge shrinks
+      ``sample_weight`` when given, read as frequencies, as scikit-learn's
+      penalised models read them: weights rescaled to sum to 1 would mean
+      one sample, and the strongest shrinkage). The ridge shrinks
       the map towards temperature scaling (:math:`W = 0`) as data get scarce
       and fades as :math:`1/n`. This follows the structured matrix scaling
       idea of the probmetrics package (matrix scaling regularised towards

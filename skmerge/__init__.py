@@ -9,10 +9,13 @@
   cross-validated, merged into one linear model when that is exact.
 - :class:`TemperatureCalibratedClassifier` and :func:`fit_temperature`:
   exact, fast temperature scaling.
+- :class:`CalibratedClassifier`: temperature, vector, structured matrix or
+  ensemble temperature scaling, or the best of them by cross-validation.
 - :mod:`skmerge.metrics` and :mod:`skmerge.plotting`: calibration metrics and
   a multiclass reliability diagram.
 """
 
+from skmerge._calibration import CalibratedClassifier
 from skmerge._soup import SoupClassifier
 from skmerge._stacking import StackingMerger
 from skmerge._temperature import TemperatureCalibratedClassifier, fit_temperature
@@ -20,6 +23,7 @@ from skmerge._temperature import TemperatureCalibratedClassifier, fit_temperatur
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "CalibratedClassifier",
     "SoupClassifier",
     "StackingMerger",
     "TemperatureCalibratedClassifier",

@@ -1,0 +1,725 @@
+# Authors: The skmerge developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""``CalibratedClassifier``: temperature, vector, matrix and ensemble
+temperature scaling of a fitted classifier's logits, or the best of them by
+cross-validation.
+
+Every map takes logits ``z`` of shape ``(n, k)`` to probabilities and is
+fitted by minimising the sample-weighted mean log loss on the calibration
+data with its exact gradient, warm-started from the temperature fit of
+:mod:`skmerge._temperature` (the map each method reduces to at its start).
+The affine maps (vector, matrix) are convex problems solved by L-BFGS-B;
+the ensemble weights are a convex problem on the simplex solved by SLSQP.
+"""
+
+from numbers import Integral
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import log_softmax
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+)
+from sklearn.model_selection import KFold, StratifiedKFold, check_cv
+from sklearn.svm import LinearSVC
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils._tags import get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+)
+from sklearn.utils.parallel import _get_threadpool_controller
+from sklearn.utils.validation import check_is_fitted
+
+from skmerge._base import (
+    _MemberPhase,
+    check_finite,
+    check_labels_known,
+    check_member_fitted,
+    clone_keeping_members,
+    in_chunks,
+    member_output,
+    resolve_method,
+    softmax_in_place,
+)
+from skmerge._progress import CallbackSupportMixin, Task, running
+from skmerge._temperature import _check_logits, _fit_temperature, _logits_from
+
+# The methods from the simplest to the richest: "auto" breaks ties this way.
+METHODS = ("temperature", "ets", "vector", "matrix")
+# The ridge strength of "matrix" is MATRIX_RIDGE * k / n (see the docstring).
+MATRIX_RIDGE = 1.0
+# Folds of the cross-validation of method="auto".
+AUTO_FOLDS = 5
+# Samples per block of an objective's pass: a block's scores (k x m floats)
+# stay within half a megabyte, in cache.
+_BLOCK_ELEMENTS = 1 << 16
+_LBFGS_OPTIONS = {"maxiter": 1000, "ftol": 1e-14, "gtol": 1e-10, "maxcor": 20}
+
+
+# The fits on arrays ------------------------------------------------------------
+
+
+def _prepare(logits, y, sample_weight):
+    """Float64 logits (a 1-D ``z`` as ``(0, z)``), ``y`` as column indices,
+    weights summing to 1, and the weights' total (the sample count)."""
+    logits, y, w = _check_logits(logits, y, sample_weight)
+    if not np.isfinite(logits).all():
+        bad = np.flatnonzero(~np.isfinite(logits).all(axis=1))
+        raise ValueError(
+            f"`logits` must be finite; got NaN or infinite values in {bad.size} "
+            f"row(s), e.g. row {bad[0]}."
+        )
+    total = float(len(y) if sample_weight is None else np.sum(sample_weight))
+    return np.asarray(logits, dtype=np.float64), y, w, total
+
+
+def _affine_loss(zt, y, w, scores, collect):
+    """Weighted log loss of ``softmax(scores(z))`` over the samples, and its
+    gradient through ``collect``.
+
+    ``zt`` are the logits transposed (classes by samples, shape ``(k, n)``).
+    Block by block of samples, ``scores(zt_block)`` gives the ``(k, m)``
+    scores ``S``; ``collect(G, zt_block)`` receives the loss's gradient in
+    ``S``. In this layout every reduction over classes runs across ``k``
+    contiguous rows (reducing short rows of an ``(n, k)`` array is several
+    times slower), and a block's work stays in cache: a product over all
+    samples at once would also be split across BLAS threads, which for
+    these thin products only adds overhead.
+    """
+    k, n = zt.shape
+    step = max(1, _BLOCK_ELEMENTS // k)
+    ones = np.ones(k)
+    all_rows = np.arange(min(step, n))
+    loss = 0.0
+    for start in range(0, n, step):
+        cols = slice(start, start + step)
+        x, y_block, w_block = zt[:, cols], y[cols], w[cols]
+        rows = all_rows[: len(y_block)]
+        S = scores(x)
+        S -= S.max(axis=0)
+        s_y = S[y_block, rows]
+        np.exp(S, out=S)
+        total = ones @ S
+        loss += float(w_block @ (np.log(total) - s_y))
+        S *= w_block / total
+        S[y_block, rows] -= w_block
+        collect(S, x)
+    return loss
+
+
+def _vector_objective(theta, zt, y, w):
+    """Loss and gradient of ``softmax(a * z + b)`` in ``theta = (a, b)``;
+    ``zt`` are the logits transposed, shape ``(k, n)``."""
+    k = zt.shape[0]
+    a, b = theta[:k, None], theta[k:, None]
+    grad = np.zeros(2 * k)
+
+    def collect(G, x):
+        grad[:k] += np.einsum("ij,ij->i", G, x)
+        grad[k:] += G.sum(axis=1)
+
+    loss = _affine_loss(zt, y, w, lambda x: x * a + b, collect)
+    return loss, grad
+
+
+def _matrix_objective(theta, xt, y, w, ridge):
+    """Penalised loss and gradient of ``softmax((I + W) x + b)`` in
+    ``theta = (W.ravel(), b)``; ``xt`` are the temperature-scaled logits
+    transposed, shape ``(k, n)``."""
+    k = xt.shape[0]
+    W, b = theta[: k * k].reshape(k, k), theta[k * k :, None]
+    M = np.eye(k) + W
+    grad = np.zeros(k * k + k)
+    grad_W = grad[: k * k].reshape(k, k)
+
+    def collect(G, x):
+        grad_W[...] += G @ x.T
+        grad[k * k :] += G.sum(axis=1)
+
+    def scores(x):
+        S = M @ x
+        S += b
+        return S
+
+    loss = _affine_loss(xt, y, w, scores, collect)
+    grad_W += 2.0 * ridge * W
+    return loss + ridge * float(np.sum(W * W)), grad
+
+
+def _ets_components(z, temperature):
+    """Log-probabilities of the three ETS components, shape ``(3, n, k)``."""
+    k = z.shape[1]
+    return np.stack(
+        [
+            log_softmax(z / temperature, axis=1),
+            log_softmax(z, axis=1),
+            np.full(z.shape, -np.log(k)),
+        ]
+    )
+
+
+def _ets_objective(weights, q, w):
+    """Loss, gradient and Hessian of ``-sum(w * log(q @ weights))``, ``q`` the
+    components' probabilities of the true classes, shape ``(n, 3)``."""
+    mix = np.maximum(q @ weights, np.finfo(float).tiny)
+    r = q / mix[:, None]
+    return (
+        float(-(w @ np.log(mix))),
+        -(w @ r),
+        (r * w[:, None]).T @ r,
+    )
+
+
+def _lbfgs(objective, start, args):
+    # One BLAS thread, as KMeans does: the thin block products are far
+    # slower split across threads (ten times, measured on 2 busy cores).
+    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+        result = minimize(
+            objective,
+            start,
+            args=args,
+            jac=True,
+            method="L-BFGS-B",
+            options=_LBFGS_OPTIONS,
+        )
+    # Keep the start when the search does not improve on it: every method
+    # then does at least as well as the temperature fit it starts from.
+    if objective(start, *args)[0] < result.fun:  # pragma: no cover
+        return start
+    return result.x
+
+
+def _fit_map(logits, y, w, total, method, temperature=None):
+    """Fit one method on prepared arrays; return its parameters in a Bunch
+    (``method``, ``temperature``, ``coef``, ``intercept``, ``ets_weights``)."""
+    k = logits.shape[1]
+    if temperature is None:
+        temperature = _fit_temperature(logits, y, w)[0]
+    fitted = Bunch(
+        method=method,
+        temperature=temperature,
+        coef=np.eye(k) / temperature,
+        intercept=np.zeros(k),
+        ets_weights=None,
+    )
+    if method == "vector":
+        start = np.concatenate([np.full(k, 1.0 / temperature), np.zeros(k)])
+        zt = np.ascontiguousarray(logits.T)
+        theta = _lbfgs(_vector_objective, start, (zt, y, w))
+        fitted.coef = np.diag(theta[:k])
+        fitted.intercept = theta[k:] - theta[k:].mean()
+    elif method == "matrix":
+        xt = np.ascontiguousarray(logits.T) / temperature
+        ridge = MATRIX_RIDGE * k / total
+        theta = _lbfgs(_matrix_objective, np.zeros(k * k + k), (xt, y, w, ridge))
+        W = theta[: k * k].reshape(k, k)
+        fitted.coef = (np.eye(k) + W) / temperature
+        fitted.intercept = theta[k * k :] - theta[k * k :].mean()
+    elif method == "ets":
+        rows = np.arange(len(y))
+        q = np.exp(_ets_components(logits, temperature)[:, rows, y]).T
+        start = np.array([1.0, 0.0, 0.0])
+        result = minimize(
+            lambda v: _ets_objective(v, q, w)[:2],
+            start,
+            jac=True,
+            method="SLSQP",
+            bounds=[(0.0, 1.0)] * 3,
+            constraints=[
+                {
+                    "type": "eq",
+                    "fun": lambda v: v.sum() - 1.0,
+                    "jac": lambda v: np.ones(3),
+                }
+            ],
+            options={"ftol": 1e-15, "maxiter": 200},
+        )
+        weights = np.clip(result.x, 0.0, None)
+        weights /= weights.sum()
+        if _ets_objective(start, q, w)[0] < _ets_objective(weights, q, w)[0]:
+            weights = start  # pragma: no cover
+        fitted.ets_weights = weights
+    return fitted
+
+
+def _map_log_proba(fitted, logits):
+    """Log-probabilities of the fitted map on float64 logits."""
+    if fitted.method == "ets":
+        components = _ets_components(logits, fitted.temperature)
+        with np.errstate(divide="ignore"):
+            log_weights = np.log(fitted.ets_weights)
+        return np.logaddexp.reduce(components + log_weights[:, None, None], axis=0)
+    return log_softmax(logits @ fitted.coef.T + fitted.intercept, axis=1)
+
+
+def _map_loss(fitted, logits, y, w):
+    return float(-(w @ _map_log_proba(fitted, logits)[np.arange(len(y)), y]))
+
+
+def _auto(logits, y, w, total, random_state):
+    """Out-of-fold log loss of every method; the simplest method within one
+    standard error of the best (see ``CalibratedClassifier``)."""
+    n = len(y)
+    counts = np.bincount(y[w > 0]) if np.any(w > 0) else np.bincount(y)
+    smallest = counts[counts > 0].min()
+    if smallest >= 2:
+        splitter = StratifiedKFold(
+            min(AUTO_FOLDS, smallest), shuffle=True, random_state=random_state
+        )
+    else:
+        splitter = KFold(min(AUTO_FOLDS, n), shuffle=True, random_state=random_state)
+    losses = {method: np.empty(n) for method in METHODS}
+    for train, test in splitter.split(np.zeros(n), y):
+        w_train = w[train]
+        if not np.any(w_train > 0) or np.unique(y[train][w_train > 0]).size < 2:
+            w_train = np.ones(len(train))
+        w_train = w_train / w_train.sum()
+        temperature = _fit_temperature(logits[train], y[train], w_train)[0]
+        total_train = total * len(train) / n
+        for method in METHODS:
+            fitted = _fit_map(
+                logits[train], y[train], w_train, total_train, method, temperature
+            )
+            log_proba = _map_log_proba(fitted, logits[test])
+            losses[method][test] = -log_proba[np.arange(len(test)), y[test]]
+    scores = {method: float(w @ losses[method]) for method in METHODS}
+    best = min(METHODS, key=scores.get)
+    for method in METHODS:
+        diff = losses[method] - losses[best]
+        mean = w @ diff
+        std_error = np.sqrt(max(w @ (diff - mean) ** 2, 0.0) / n)
+        if mean <= std_error + 1e-12:
+            return method, scores
+    return best, scores  # pragma: no cover - best itself always qualifies
+
+
+def fit_calibration_map(logits, y, sample_weight=None, *, method, random_state=None):
+    """The fitted map of ``method`` on arrays (used by ``CalibratedClassifier``).
+
+    Returns a Bunch with ``method`` (the chosen one for ``"auto"``),
+    ``temperature``, ``coef``, ``intercept``, ``ets_weights`` and
+    ``cv_scores`` (``"auto"`` only).
+    """
+    logits, y, w, total = _prepare(logits, y, sample_weight)
+    cv_scores = None
+    if method == "auto":
+        method, cv_scores = _auto(logits, y, w, total, random_state)
+    fitted = _fit_map(logits, y, w, total, method)
+    fitted.cv_scores = cv_scores
+    return fitted
+
+
+# The classifier ----------------------------------------------------------------
+
+
+class CalibratedClassifier(
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _MemberPhase,
+    CallbackSupportMixin,
+    BaseEstimator,
+):
+    r"""Post-hoc calibration of a fitted classifier's logits by temperature,
+    vector, structured matrix or ensemble temperature scaling.
+
+    The member's logits ``z`` (its ``decision_function``, or else the clipped
+    ``log(predict_proba)``; a binary 1-D decision function becomes ``(0, z)``)
+    are mapped to probabilities by a map fitted on the data given to
+    :meth:`fit`, minimising the (sample-weighted) mean log loss with exact
+    gradients. Every method starts from the temperature fit ``T`` of
+    :func:`~skmerge.fit_temperature` and nests it, so its training log loss
+    is never above temperature scaling's.
+
+    - ``"temperature"``: ``softmax(z / T)``.
+    - ``"vector"``: ``softmax(a * z + b)`` with ``a, b`` in :math:`R^k`
+      (Guo et al., 2017), unregularised; a convex problem.
+    - ``"matrix"``: structured matrix scaling: temperature first, then
+      ``softmax((I + W) z / T + b)``, minimising
+
+      .. math::
+
+          \sum_i \bar w_i \, \ell\big((I + W) z_i / T + b,\ y_i\big)
+          + \lambda \, \|W\|_F^2, \qquad \lambda = \frac{k}{n},
+
+      where :math:`\bar w_i` are the sample weights normalised to sum to 1,
+      :math:`\ell` the log loss of the softmax, :math:`W` a full
+      ``k x k`` matrix (the intercept :math:`b` is not penalised) and
+      :math:`n` the number of calibration samples (the sum of
+      ``sample_weight`` when given, read as frequencies, as scikit-learn's
+      penalised models read them: weights rescaled to sum to 1 would mean
+      one sample, and the strongest shrinkage). The ridge shrinks
+      the map towards temperature scaling (:math:`W = 0`) as data get scarce
+      and fades as :math:`1/n`. This follows the structured matrix scaling
+      idea of the probmetrics package (matrix scaling regularised towards
+      the identity on temperature-scaled logits); the strength
+      :math:`k/n` is skmerge's own choice. Convex.
+    - ``"ets"``: ensemble temperature scaling (Zhang et al., 2020):
+      ``w1 softmax(z / T) + w2 softmax(z) + w3 / k`` with ``(w1, w2, w3)``
+      on the simplex, ``T`` from the temperature fit, the weights minimising
+      the log loss (convex; solved by SLSQP).
+    - ``"auto"``: each of the four methods is scored by its out-of-fold log
+      loss on the calibration data (stratified K-fold, ``K = min(5, size of
+      the smallest class)``, shuffled with ``random_state``); the best is
+      chosen, except that the simplest method (temperature < ets < vector <
+      matrix) whose mean per-sample loss exceeds the best's by at most one
+      standard error of the paired per-sample differences wins (the
+      one-standard-error rule). Then the chosen method is fitted on all the
+      calibration data.
+
+    Binary problems use the logits ``(0, z)``: ``"vector"`` and
+    ``"matrix"`` are then affine in ``z`` (Platt scaling of the decision
+    function).
+
+    Parameters
+    ----------
+    estimator : estimator instance, default=None
+        The classifier to calibrate. With ``prefit=True`` it must be fitted
+        and is never refitted or modified. ``None`` means ``LinearSVC()``,
+        only with ``prefit=False``.
+
+    method : {"auto", "temperature", "vector", "matrix", "ets"}, default="auto"
+        The calibration map (see above).
+
+    prefit : bool, default=True
+        If True, ``estimator`` is already fitted and ``X, y`` given to
+        :meth:`fit` are held-out calibration data. If False, out-of-fold
+        logits from ``cv`` fit the map, then a clone of ``estimator`` is
+        fitted on all the data.
+
+    cv : int, cross-validation generator or iterable, default=5
+        The splits of the out-of-fold logits when ``prefit=False``, as in
+        :class:`~skmerge.TemperatureCalibratedClassifier` (not the folds of
+        ``method="auto"``, which are drawn with ``random_state``).
+
+    response : {"auto", "decision_function", "predict_proba"}, default="auto"
+        Where the logits come from: ``"auto"`` takes ``decision_function``
+        when the estimator has one, else ``log(predict_proba)``.
+
+    n_jobs : int, default=None
+        Jobs for the cross-validation when ``prefit=False``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffled folds of ``method="auto"``.
+
+    Attributes
+    ----------
+    estimator_ : estimator instance
+        The calibrated classifier: the given one itself when ``prefit=True``.
+
+    method_ : str
+        The method fitted (the chosen one for ``method="auto"``).
+
+    cv_scores_ : dict
+        With ``method="auto"`` only: each method's out-of-fold mean log loss.
+
+    temperature_ : float
+        The temperature ``T`` of the temperature fit that every method
+        starts from (the one used by ``"temperature"``, ``"matrix"`` and
+        ``"ets"``).
+
+    coef_ : ndarray of shape (n_classes, n_classes)
+        The matrix ``A`` of the affine map ``A z + intercept_`` on the logits
+        (on ``(0, z)`` for binary problems): ``I / T`` for
+        ``"temperature"``, ``diag(a)`` for ``"vector"``, ``(I + W) / T`` for
+        ``"matrix"``. ``"ets"`` is no affine map: ``coef_`` is ``I / T`` and
+        ``intercept_`` zero, the map of its tempered component, and
+        ``ets_weights_`` holds the mixture weights.
+
+    intercept_ : ndarray of shape (n_classes,)
+        The intercept of the affine map, centred to mean zero (the softmax
+        ignores a common shift).
+
+    ets_weights_ : ndarray of shape (3,)
+        With ``method_ == "ets"`` only: the weights of ``softmax(z / T)``,
+        ``softmax(z)`` and the uniform distribution.
+
+    classes_ : ndarray of shape (n_classes,)
+        The classes, in the estimator's order.
+
+    response_ : str
+        The estimator method the logits come from.
+
+    log_loss_before_ : float
+        Log loss of ``softmax(z)`` on the calibration data.
+
+    log_loss_after_ : float
+        Log loss of the fitted map on the calibration data.
+
+    n_features_in_ : int
+        Number of features seen by the estimator (when it records it).
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen by the estimator (when it records them).
+
+    See Also
+    --------
+    TemperatureCalibratedClassifier : Temperature scaling with a fixed or
+        fitted temperature.
+    sklearn.calibration.CalibratedClassifierCV : Sigmoid, isotonic and
+        temperature calibration with cross-validation.
+
+    Notes
+    -----
+    :meth:`predict` is the estimator's own prediction for ``"temperature"``
+    (which never changes the argmax); for the other methods it is the argmax
+    of :meth:`predict_proba`, which may differ from the estimator's.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skmerge import CalibratedClassifier
+    >>> X, y = make_classification(n_samples=3000, n_classes=3,
+    ...                            n_informative=6, random_state=0)
+    >>> X_train, X_cal, y_train, y_cal = train_test_split(X, y, random_state=0)
+    >>> nb = GaussianNB().fit(X_train, y_train)
+    >>> calibrated = CalibratedClassifier(nb, method="matrix").fit(X_cal, y_cal)
+    >>> calibrated.coef_.shape
+    (3, 3)
+    >>> bool(calibrated.log_loss_after_ < calibrated.log_loss_before_)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [
+            HasMethods(["fit", "predict_proba"]),
+            HasMethods(["fit", "decision_function"]),
+            None,
+        ],
+        "method": [StrOptions({"auto", *METHODS})],
+        "prefit": ["boolean"],
+        "cv": ["cv_object"],
+        "response": [StrOptions({"auto", "decision_function", "predict_proba"})],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        method="auto",
+        prefit=True,
+        cv=5,
+        response="auto",
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.method = method
+        self.prefit = prefit
+        self.cv = cv
+        self.response = response
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def __sklearn_clone__(self):
+        if self.prefit:
+            return clone_keeping_members(self, "estimator")
+        return super().__sklearn_clone__()
+
+    def _get_estimator(self):
+        if self.estimator is None:
+            if self.prefit:
+                raise ValueError(
+                    "With prefit=True, `estimator` must be a fitted classifier; got "
+                    "None. Pass prefit=False to fit the default LinearSVC()."
+                )
+            return LinearSVC(random_state=0)
+        return self.estimator
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Fit the calibration map (and, with ``prefit=False``, the estimator).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Calibration data, passed to the estimator unchanged.
+
+        y : array-like of shape (n_samples,)
+            Target labels.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the log loss (and, with ``prefit=False``, of the
+            estimator's fit when it takes them).
+
+        **fit_params : dict
+            With ``prefit=False``, parameters passed to the estimator's
+            ``fit`` (routed when metadata routing is enabled).
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        named = [("estimator", self._get_estimator())]
+        y = self._check_target(X, y)
+        sample_weight = self._check_sample_weight(sample_weight, y)
+        response = resolve_method(
+            "estimator",
+            named[0][1],
+            self.response,
+            ["decision_function", "predict_proba"],
+        )
+        if self.prefit:
+            _raise_for_params(fit_params, self, "fit")
+            check_member_fitted(*named[0])
+            check_labels_known(
+                y, np.sort(named[0][1].classes_), what="calibration data"
+            )
+            member_params, split_params = None, None
+        else:
+            check_labels_known(y, np.unique(y), what="calibration data")
+            member_params, split_params, _ = self._route_fit(
+                named, sample_weight, fit_params
+            )
+        progress = Task.root(self, 2 + (not self.prefit))
+        (fitted,), (output,) = self._members_outputs(
+            named, X, y, [response], member_params, progress, split_params=split_params
+        )
+        logits = _logits_from(output, response)
+        check_finite(
+            logits,
+            "estimator",
+            fitted,
+            response,
+            "calibration data" if self.prefit else "out-of-fold data",
+            "logits must be finite for calibration",
+        )
+        classes = np.asarray(fitted.classes_)
+        order = np.argsort(classes)
+        y_index = order[np.searchsorted(classes[order], y)]
+        with running(progress.subtask(f"fit {self.method} calibration")):
+            calibration = fit_calibration_map(
+                logits,
+                y_index,
+                sample_weight,
+                method=self.method,
+                random_state=self.random_state,
+            )
+        z, _, w, _ = _prepare(logits, y_index, sample_weight)
+        rows = np.arange(len(y_index))
+
+        self.estimator_ = fitted
+        self.response_ = response
+        self.classes_ = classes
+        self.method_ = calibration.method
+        self.temperature_ = float(calibration.temperature)
+        self.coef_ = calibration.coef
+        self.intercept_ = calibration.intercept
+        for attr, value in (
+            ("ets_weights_", calibration.ets_weights),
+            ("cv_scores_", calibration.cv_scores),
+        ):
+            if value is not None:
+                setattr(self, attr, value)
+            elif attr in self.__dict__:
+                delattr(self, attr)
+        self._map = calibration
+        self.log_loss_before_ = float(-(w @ log_softmax(z, axis=1)[rows, y_index]))
+        self.log_loss_after_ = _map_loss(calibration, z, y_index, w)
+        self._set_input_attributes(
+            getattr(fitted, "n_features_in_", None),
+            getattr(fitted, "feature_names_in_", None),
+        )
+        progress.end()
+        return self
+
+    def _log_proba(self, X_rows):
+        logits = _logits_from(
+            member_output(self.estimator_, X_rows, self.response_), self.response_
+        )
+        return _map_log_proba(self._map, np.asarray(logits, dtype=np.float64))
+
+    def predict_proba(self, X):
+        """Calibrated probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input passed to the estimator unchanged.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        return in_chunks(lambda X_rows: softmax_in_place(self._log_proba(X_rows)), X)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`, computed stably.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input passed to the estimator unchanged.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        return in_chunks(self._log_proba, X)
+
+    def predict(self, X):
+        """Predicted classes: the estimator's own for ``method_ ==
+        "temperature"``, else the argmax of :meth:`predict_proba` (which may
+        differ from the estimator's).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input passed to the estimator unchanged.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        if self.method_ == "temperature":
+            return member_output(self.estimator_, X, "predict")
+        return self.classes_[
+            in_chunks(lambda X_rows: self._log_proba(X_rows).argmax(axis=1), X)
+        ]
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        With ``prefit=False``, ``fit`` metadata goes to the estimator's
+        ``fit`` and to the splitter.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        router = MetadataRouter(owner=self).add(
+            estimator=self._get_estimator() if not self.prefit else self.estimator,
+            method_mapping=MethodMapping().add(callee="fit", caller="fit"),
+        )
+        router.add(
+            splitter=check_cv(self.cv, classifier=True),
+            method_mapping=MethodMapping().add(callee="split", caller="fit"),
+        )
+        return router
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        estimator = LinearSVC() if self.estimator is None else self.estimator
+        if estimator is not None:
+            inner = get_tags(estimator).input_tags
+            tags.input_tags.sparse = inner.sparse
+            tags.input_tags.allow_nan = inner.allow_nan
+            tags.input_tags.string = inner.string
+        return tags
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "method_")

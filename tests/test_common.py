@@ -46,7 +46,12 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmerge import SoupClassifier, StackingMerger, TemperatureCalibratedClassifier
+from skmerge import (
+    CalibratedClassifier,
+    SoupClassifier,
+    StackingMerger,
+    TemperatureCalibratedClassifier,
+)
 
 SKLEARN_VERSION = tuple(int(part) for part in sklearn.__version__.split(".")[:2])
 
@@ -58,6 +63,7 @@ def _tree():
 # cv=2 keeps the many fits of the checks cheap; a seed makes them repeatable.
 SOUP = dict(prefit=False, cv=2, random_state=0)
 STACK = dict(prefit=False, cv=2)
+CALIBRATED = dict(prefit=False, cv=2)
 
 # A member Pipeline takes no `sample_weight` in fit unless metadata routing is
 # enabled (then the soup routes it to the steps that request it). Without
@@ -205,6 +211,23 @@ def _instances():
             ),
             {},
         ),
+        # CalibratedClassifier ----------------------------------------------------
+        (CalibratedClassifier(LogisticRegression(), method="matrix", **CALIBRATED), {}),
+        (CalibratedClassifier(GaussianNB(), method="vector", **CALIBRATED), {}),
+        (CalibratedClassifier(_tree(), method="ets", **CALIBRATED), {}),
+        (
+            CalibratedClassifier(LogisticRegression(), random_state=0, **CALIBRATED),
+            {
+                check: "method='auto' chooses by its own seeded K-fold CV on the "
+                "calibration data: a repeated row falls in one fold, a weighted "
+                "row in one, but their folds differ, so the choice and the fit "
+                "may differ"
+                for check in (
+                    "check_sample_weight_equivalence_on_dense_data",
+                    "check_sample_weight_equivalence_on_sparse_data",
+                )
+            },
+        ),
         # Nesting -------------------------------------------------------------------
         (
             # a calibrated soup: pool, then calibrate
@@ -277,6 +300,7 @@ def _prefit_instances():
             [lr, ridge], stack_method="decision_function", merge=True
         ),
         "temperature": TemperatureCalibratedClassifier(nb),
+        "calibrated": CalibratedClassifier(nb, method="vector"),
         "calibrated-soup": TemperatureCalibratedClassifier(
             SoupClassifier([lr, nb]).fit(X, y)
         ),

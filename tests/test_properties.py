@@ -59,6 +59,7 @@ except ImportError:  # joblib < 1.3
     from joblib import parallel_backend as parallel_config
 
 import skmerge._base as base_module
+from skmerge._calibration import CalibratedClassifier
 from skmerge._soup import SoupClassifier
 from skmerge._stacking import StackingMerger
 from skmerge._temperature import TemperatureCalibratedClassifier
@@ -342,7 +343,26 @@ CONFIGS = {
         lambda m: TemperatureCalibratedClassifier(m["mlp"][0]),
         {"temperature": ["auto", 2.0]},
     ),
+    "calibrated-auto": Case(
+        lambda m: CalibratedClassifier(m["lr"][0], random_state=0),
+        {"method": ["auto", "temperature", "vector", "matrix", "ets"]},
+    ),
+    "calibrated-matrix-svc": Case(
+        lambda m: CalibratedClassifier(m["svc"][1], method="matrix"),
+        {"method": ["matrix", "vector"]},
+    ),
+    "calibrated-ets-binary": Case(
+        lambda m: CalibratedClassifier(m["lr"][0], method="ets"),
+        {"method": ["ets", "temperature"]},
+        binary=True,
+    ),
     # Nesting ----------------------------------------------------------------------
+    "calibrated-of-stack": Case(
+        lambda m: CalibratedClassifier(
+            _fitted(m, StackingMerger(m["mixed"])), method="vector"
+        ),
+        {"method": ["vector", "temperature"]},
+    ),
     "soup-of-calibrated": Case(
         lambda m: SoupClassifier(
             [_fitted(m, TemperatureCalibratedClassifier(e)) for e in m["lr"]]
@@ -416,6 +436,9 @@ PREFIT_FALSE = {
     "temperature": lambda: TemperatureCalibratedClassifier(
         LogisticRegression(), prefit=False, cv=3
     ),
+    "calibrated": lambda: CalibratedClassifier(
+        LogisticRegression(), prefit=False, cv=3, random_state=0
+    ),
 }
 
 ALL = [("prefit", name) for name in CONFIGS] + [
@@ -452,7 +475,7 @@ def _given(est):
     if isinstance(est, SoupClassifier | StackingMerger):
         listed = [e[1] if isinstance(e, tuple) else e for e in est.estimators]
         return [e for e in listed if not isinstance(e, str)]
-    if isinstance(est, TemperatureCalibratedClassifier):
+    if isinstance(est, TemperatureCalibratedClassifier | CalibratedClassifier):
         return [est.estimator]
     return []
 
@@ -465,7 +488,7 @@ def _user_objects(est):
 
 
 def _fitted_members(est):
-    if isinstance(est, TemperatureCalibratedClassifier):
+    if isinstance(est, TemperatureCalibratedClassifier | CalibratedClassifier):
         return [est.estimator_]
     return list(est.estimators_)
 
@@ -816,7 +839,7 @@ def test_prediction_memory_is_bounded_by_the_chunk(monkeypatch, case):
 
 def _summary(est, X):
     out = {"proba": est.predict_proba(X), "predict": est.predict(X)}
-    for attr in ("weights_", "temperature_", "member_scores_"):
+    for attr in ("weights_", "temperature_", "member_scores_", "coef_", "intercept_"):
         if hasattr(est, attr):
             out[attr] = np.asarray(getattr(est, attr))
     if hasattr(est, "final_estimator_"):

@@ -12,43 +12,25 @@ The affine maps (vector, matrix) are convex problems solved by L-BFGS-B;
 the ensemble weights are a convex problem on the simplex solved by SLSQP.
 """
 
-from numbers import Integral
-
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_softmax
 from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    MetaEstimatorMixin,
     _fit_context,
 )
-from sklearn.model_selection import KFold, StratifiedKFold, check_cv
-from sklearn.svm import LinearSVC
+from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import HasMethods, StrOptions
-from sklearn.utils._tags import get_tags
-from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
-    _raise_for_params,
-)
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.parallel import _get_threadpool_controller
 from sklearn.utils.validation import check_is_fitted
 
 from skmerge._base import (
-    _MemberPhase,
-    check_finite,
-    check_labels_known,
-    check_member_fitted,
-    clone_keeping_members,
     in_chunks,
     member_output,
-    resolve_method,
     softmax_in_place,
 )
-from skmerge._progress import CallbackSupportMixin, Task, running
-from skmerge._temperature import _check_logits, _fit_temperature, _logits_from
+from skmerge._progress import running
+from skmerge._temperature import _BaseCalibrator, _check_logits, _fit_temperature
 
 # The methods from the simplest to the richest: "auto" breaks ties this way.
 METHODS = ("temperature", "ets", "vector", "matrix")
@@ -318,13 +300,7 @@ def fit_calibration_map(logits, y, sample_weight=None, *, method, random_state=N
 # The classifier ----------------------------------------------------------------
 
 
-class CalibratedClassifier(
-    ClassifierMixin,
-    MetaEstimatorMixin,
-    _MemberPhase,
-    CallbackSupportMixin,
-    BaseEstimator,
-):
+class CalibratedClassifier(_BaseCalibrator):
     r"""Post-hoc calibration of a fitted classifier's logits by temperature,
     vector, structured matrix or ensemble temperature scaling.
 
@@ -488,16 +464,8 @@ class CalibratedClassifier(
     """
 
     _parameter_constraints: dict = {
-        "estimator": [
-            HasMethods(["fit", "predict_proba"]),
-            HasMethods(["fit", "decision_function"]),
-            None,
-        ],
+        **_BaseCalibrator._parameter_constraints,
         "method": [StrOptions({"auto", *METHODS})],
-        "prefit": ["boolean"],
-        "cv": ["cv_object"],
-        "response": [StrOptions({"auto", "decision_function", "predict_proba"})],
-        "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
 
@@ -519,21 +487,6 @@ class CalibratedClassifier(
         self.response = response
         self.n_jobs = n_jobs
         self.random_state = random_state
-
-    def __sklearn_clone__(self):
-        if self.prefit:
-            return clone_keeping_members(self, "estimator")
-        return super().__sklearn_clone__()
-
-    def _get_estimator(self):
-        if self.estimator is None:
-            if self.prefit:
-                raise ValueError(
-                    "With prefit=True, `estimator` must be a fitted classifier; got "
-                    "None. Pass prefit=False to fit the default LinearSVC()."
-                )
-            return LinearSVC(random_state=0)
-        return self.estimator
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
@@ -560,57 +513,24 @@ class CalibratedClassifier(
         self : object
             Fitted estimator.
         """
-        named = [("estimator", self._get_estimator())]
-        y = self._check_target(X, y)
-        sample_weight = self._check_sample_weight(sample_weight, y)
-        response = resolve_method(
-            "estimator",
-            named[0][1],
-            self.response,
-            ["decision_function", "predict_proba"],
-        )
-        if self.prefit:
-            _raise_for_params(fit_params, self, "fit")
-            check_member_fitted(*named[0])
-            check_labels_known(
-                y, np.sort(named[0][1].classes_), what="calibration data"
-            )
-            member_params, split_params = None, None
-        else:
-            check_labels_known(y, np.unique(y), what="calibration data")
-            member_params, split_params, _ = self._route_fit(
-                named, sample_weight, fit_params
-            )
-        progress = Task.root(self, 2 + (not self.prefit))
-        (fitted,), (output,) = self._members_outputs(
-            named, X, y, [response], member_params, progress, split_params=split_params
-        )
-        logits = _logits_from(output, response)
-        check_finite(
-            logits,
-            "estimator",
-            fitted,
-            response,
-            "calibration data" if self.prefit else "out-of-fold data",
-            "logits must be finite for calibration",
-        )
-        classes = np.asarray(fitted.classes_)
-        order = np.argsort(classes)
-        y_index = order[np.searchsorted(classes[order], y)]
-        with running(progress.subtask(f"fit {self.method} calibration")):
+        member = self._member_logits(X, y, sample_weight, fit_params, n_phases=1)
+        with running(member.progress.subtask(f"fit {self.method} calibration")):
             calibration = fit_calibration_map(
-                logits,
-                y_index,
-                sample_weight,
+                member.logits,
+                member.y_index,
+                member.sample_weight,
                 method=self.method,
                 random_state=self.random_state,
             )
-        z, _, w, _ = _prepare(logits, y_index, sample_weight)
-        rows = np.arange(len(y_index))
+        self._set_map(calibration, member)
+        self._set_member(member)
+        member.progress.end()
+        return self
 
-        self.estimator_ = fitted
-        self.response_ = response
-        self.classes_ = classes
+    def _set_map(self, calibration, member):
+        """The fitted map's attributes and the losses it reports."""
+        z, y_index, w, _ = _prepare(member.logits, member.y_index, member.sample_weight)
+        rows = np.arange(len(y_index))
         self.method_ = calibration.method
         self.temperature_ = float(calibration.temperature)
         self.coef_ = calibration.coef
@@ -626,18 +546,10 @@ class CalibratedClassifier(
         self._map = calibration
         self.log_loss_before_ = float(-(w @ log_softmax(z, axis=1)[rows, y_index]))
         self.log_loss_after_ = _map_loss(calibration, z, y_index, w)
-        self._set_input_attributes(
-            getattr(fitted, "n_features_in_", None),
-            getattr(fitted, "feature_names_in_", None),
-        )
-        progress.end()
-        return self
 
     def _log_proba(self, X_rows):
-        logits = _logits_from(
-            member_output(self.estimator_, X_rows, self.response_), self.response_
-        )
-        return _map_log_proba(self._map, np.asarray(logits, dtype=np.float64))
+        logits = np.asarray(self._logits(X_rows), dtype=np.float64)
+        return _map_log_proba(self._map, logits)
 
     def predict_proba(self, X):
         """Calibrated probabilities.
@@ -690,36 +602,6 @@ class CalibratedClassifier(
         return self.classes_[
             in_chunks(lambda X_rows: self._log_proba(X_rows).argmax(axis=1), X)
         ]
-
-    def get_metadata_routing(self):
-        """Get metadata routing of this object.
-
-        With ``prefit=False``, ``fit`` metadata goes to the estimator's
-        ``fit`` and to the splitter.
-
-        Returns
-        -------
-        routing : MetadataRouter
-        """
-        router = MetadataRouter(owner=self).add(
-            estimator=self._get_estimator() if not self.prefit else self.estimator,
-            method_mapping=MethodMapping().add(callee="fit", caller="fit"),
-        )
-        router.add(
-            splitter=check_cv(self.cv, classifier=True),
-            method_mapping=MethodMapping().add(callee="split", caller="fit"),
-        )
-        return router
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        estimator = LinearSVC() if self.estimator is None else self.estimator
-        if estimator is not None:
-            inner = get_tags(estimator).input_tags
-            tags.input_tags.sparse = inner.sparse
-            tags.input_tags.allow_nan = inner.allow_nan
-            tags.input_tags.string = inner.string
-        return tags
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "method_")

@@ -436,13 +436,144 @@ def _logits_from(output, method):
     return output
 
 
-class TemperatureCalibratedClassifier(
+class _BaseCalibrator(
     ClassifierMixin,
     MetaEstimatorMixin,
     _MemberPhase,
     CallbackSupportMixin,
     BaseEstimator,
 ):
+    """What the calibrators of one member share: the member (prefit, clone
+    semantics, default), its logits on the calibration rows (the member phase
+    of :mod:`skmerge._base`), routing and tags. Subclasses fit a map on the
+    logits."""
+
+    _parameter_constraints: dict = {
+        "estimator": [
+            HasMethods(["fit", "predict_proba"]),
+            HasMethods(["fit", "decision_function"]),
+            None,
+        ],
+        "prefit": ["boolean"],
+        "cv": ["cv_object"],
+        "response": [StrOptions({"auto", "decision_function", "predict_proba"})],
+        "n_jobs": [Integral, None],
+    }
+
+    def __sklearn_clone__(self):
+        if self.prefit:
+            return clone_keeping_members(self, "estimator")
+        return super().__sklearn_clone__()
+
+    def _get_estimator(self):
+        if self.estimator is None:
+            if self.prefit:
+                raise ValueError(
+                    "With prefit=True, `estimator` must be a fitted classifier; got "
+                    "None. Pass prefit=False to fit the default LinearSVC()."
+                )
+            return LinearSVC(random_state=0)
+        return self.estimator
+
+    def _member_logits(self, X, y, sample_weight, fit_params, n_phases):
+        """Validate, then the member's logits on the calibration rows
+        (prefit: its own; otherwise out-of-fold, then the member refitted).
+
+        Returns a Bunch: ``fitted``, ``response``, ``logits``, ``y_index``
+        (labels as columns of ``fitted.classes_``), ``sample_weight`` and the
+        begun ``progress`` root with ``n_phases`` phases after the member's.
+        """
+        named = [("estimator", self._get_estimator())]
+        y = self._check_target(X, y)
+        sample_weight = self._check_sample_weight(sample_weight, y)
+        response = resolve_method(
+            "estimator",
+            named[0][1],
+            self.response,
+            ["decision_function", "predict_proba"],
+        )
+        if self.prefit:
+            _raise_for_params(fit_params, self, "fit")
+            check_member_fitted(*named[0])
+            check_labels_known(
+                y, np.sort(named[0][1].classes_), what="calibration data"
+            )
+            member_params, split_params = None, None
+        else:
+            check_labels_known(y, np.unique(y), what="calibration data")
+            member_params, split_params, _ = self._route_fit(
+                named, sample_weight, fit_params
+            )
+        progress = Task.root(self, 1 + (not self.prefit) + n_phases)
+        (fitted,), (output,) = self._members_outputs(
+            named, X, y, [response], member_params, progress, split_params=split_params
+        )
+        logits = _logits_from(output, response)
+        check_finite(
+            logits,
+            "estimator",
+            fitted,
+            response,
+            "calibration data" if self.prefit else "out-of-fold data",
+            "logits must be finite for calibration",
+        )
+        classes = np.asarray(fitted.classes_)
+        order = np.argsort(classes)
+        return Bunch(
+            fitted=fitted,
+            response=response,
+            logits=logits,
+            y_index=order[np.searchsorted(classes[order], y)],
+            sample_weight=sample_weight,
+            progress=progress,
+        )
+
+    def _set_member(self, member):
+        """The member's fitted attributes (after the map's)."""
+        self.estimator_ = member.fitted
+        self.response_ = member.response
+        self.classes_ = np.asarray(member.fitted.classes_)
+        self._set_input_attributes(
+            getattr(member.fitted, "n_features_in_", None),
+            getattr(member.fitted, "feature_names_in_", None),
+        )
+
+    def _logits(self, X):
+        return _logits_from(
+            member_output(self.estimator_, X, self.response_), self.response_
+        )
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        With ``prefit=False``, ``fit`` metadata goes to the estimator's
+        ``fit`` and to the splitter.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        router = MetadataRouter(owner=self).add(
+            estimator=self._get_estimator() if not self.prefit else self.estimator,
+            method_mapping=MethodMapping().add(callee="fit", caller="fit"),
+        )
+        router.add(
+            splitter=check_cv(self.cv, classifier=True),
+            method_mapping=MethodMapping().add(callee="split", caller="fit"),
+        )
+        return router
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        estimator = LinearSVC() if self.estimator is None else self.estimator
+        inner = get_tags(estimator).input_tags
+        tags.input_tags.sparse = inner.sparse
+        tags.input_tags.allow_nan = inner.allow_nan
+        tags.input_tags.string = inner.string
+        return tags
+
+
+class TemperatureCalibratedClassifier(_BaseCalibrator):
     """Temperature scaling of a fitted classifier, that tunes without refitting.
 
     The member's logits ``z`` (its ``decision_function``, or else the clipped
@@ -544,19 +675,11 @@ class TemperatureCalibratedClassifier(
     """
 
     _parameter_constraints: dict = {
-        "estimator": [
-            HasMethods(["fit", "predict_proba"]),
-            HasMethods(["fit", "decision_function"]),
-            None,
-        ],
+        **_BaseCalibrator._parameter_constraints,
         "temperature": [
             StrOptions({"auto"}),
             Interval(Real, 0, None, closed="neither"),
         ],
-        "prefit": ["boolean"],
-        "cv": ["cv_object"],
-        "response": [StrOptions({"auto", "decision_function", "predict_proba"})],
-        "n_jobs": [Integral, None],
     }
 
     def __init__(
@@ -575,29 +698,6 @@ class TemperatureCalibratedClassifier(
         self.cv = cv
         self.response = response
         self.n_jobs = n_jobs
-
-    def __sklearn_clone__(self):
-        if self.prefit:
-            return clone_keeping_members(self, "estimator")
-        return super().__sklearn_clone__()
-
-    def _get_estimator(self):
-        if self.estimator is None:
-            if self.prefit:
-                raise ValueError(
-                    "With prefit=True, `estimator` must be a fitted classifier; got "
-                    "None. Pass prefit=False to fit the default LinearSVC()."
-                )
-            return LinearSVC(random_state=0)
-        return self.estimator
-
-    def _response(self, estimator):
-        return resolve_method(
-            "estimator",
-            estimator,
-            self.response,
-            ["decision_function", "predict_proba"],
-        )
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
@@ -626,67 +726,24 @@ class TemperatureCalibratedClassifier(
         self : object
             Fitted estimator.
         """
-        named = [("estimator", self._get_estimator())]
-        y = self._check_target(X, y)
-        sample_weight = self._check_sample_weight(sample_weight, y)
-        method = self._response(named[0][1])
-        if self.prefit:
-            _raise_for_params(fit_params, self, "fit")
-            check_member_fitted(*named[0])
-            check_labels_known(
-                y, np.sort(named[0][1].classes_), what="calibration data"
-            )
-            member_params, split_params = None, None
-        else:
-            check_labels_known(y, np.unique(y), what="calibration data")
-            member_params, split_params, _ = self._route_fit(
-                named, sample_weight, fit_params
-            )
-        progress = Task.root(self, 1 + (not self.prefit) + (self.temperature == "auto"))
-        (fitted,), (output,) = self._members_outputs(
-            named, X, y, [method], member_params, progress, split_params=split_params
+        member = self._member_logits(
+            X, y, sample_weight, fit_params, n_phases=self.temperature == "auto"
         )
-        objective = self._objective(fitted, method, output, y, sample_weight)
+        # One validated objective serves the fit and both reported losses.
+        objective = _LogLoss(
+            *_check_logits(member.logits, member.y_index, member.sample_weight)
+        )
         if self.temperature == "auto":
-            with running(progress.subtask("fit temperature")):
+            with running(member.progress.subtask("fit temperature")):
                 temperature, _ = _minimise(objective)
         else:
             temperature = float(self.temperature)
-
-        self.estimator_ = fitted
-        self.response_ = method
-        self.classes_ = np.asarray(fitted.classes_)
         self.temperature_ = temperature
         self.log_loss_before_ = float(objective(1.0)[0])
         self.log_loss_after_ = float(objective(1.0 / temperature)[0])
-        self._set_input_attributes(
-            getattr(fitted, "n_features_in_", None),
-            getattr(fitted, "feature_names_in_", None),
-        )
-        progress.end()
+        self._set_member(member)
+        member.progress.end()
         return self
-
-    def _objective(self, fitted, method, output, y, sample_weight):
-        """The log loss of the member's scaled logits, one validated objective
-        for the fit and both reported losses."""
-        logits = _logits_from(output, method)
-        check_finite(
-            logits,
-            "estimator",
-            fitted,
-            method,
-            "calibration data" if self.prefit else "out-of-fold data",
-            "logits must be finite for temperature scaling",
-        )
-        classes = np.asarray(fitted.classes_)
-        order = np.argsort(classes)
-        y_index = order[np.searchsorted(classes[order], y)]
-        return _LogLoss(*_check_logits(logits, y_index, sample_weight))
-
-    def _logits(self, X):
-        return _logits_from(
-            member_output(self.estimator_, X, self.response_), self.response_
-        )
 
     def predict_proba(self, X):
         """Temperature-scaled probabilities ``softmax(logits / T)``.
@@ -742,36 +799,6 @@ class TemperatureCalibratedClassifier(
         """
         check_is_fitted(self)
         return member_output(self.estimator_, X, "predict")
-
-    def get_metadata_routing(self):
-        """Get metadata routing of this object.
-
-        With ``prefit=False``, ``fit`` metadata goes to the estimator's
-        ``fit`` and to the splitter.
-
-        Returns
-        -------
-        routing : MetadataRouter
-        """
-        router = MetadataRouter(owner=self).add(
-            estimator=self._get_estimator() if not self.prefit else self.estimator,
-            method_mapping=MethodMapping().add(callee="fit", caller="fit"),
-        )
-        router.add(
-            splitter=check_cv(self.cv, classifier=True),
-            method_mapping=MethodMapping().add(callee="split", caller="fit"),
-        )
-        return router
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        estimator = LinearSVC() if self.estimator is None else self.estimator
-        if estimator is not None:
-            inner = get_tags(estimator).input_tags
-            tags.input_tags.sparse = inner.sparse
-            tags.input_tags.allow_nan = inner.allow_nan
-            tags.input_tags.string = inner.string
-        return tags
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "temperature_")

@@ -515,59 +515,13 @@ class ReliabilityDisplay:
             ax.plot([0, 1], [0, 1], "k--", label=_REF_LINE_LABEL)
         self.line_ = ax.plot(prob_pred, prob_true, **line_kwargs)[0]
         color = self.line_.get_color()
+
         nonempty = bin_counts > 0
-        counts = bin_counts[nonempty]
-
-        self.interval_ = self.band_ = None
-        if interval is not None:
-            if interval == "wilson":
-                lower, upper = _wilson_interval(prob_true, counts)
-            else:
-                lower, upper = _bootstrap_interval(
-                    prob_true, counts, n_bootstraps, random_state
-                )
-            self.interval_ = np.array([lower, upper])
-            self.band_ = ax.bar(
-                bin_edges[:-1][nonempty],
-                upper - lower,
-                width=np.diff(bin_edges)[nonempty],
-                bottom=lower,
-                align="edge",
-                color=color,
-                alpha=0.2,
-                linewidth=0,
-                zorder=self.line_.get_zorder() - 0.5,
-            )
-
-        self.markers_ = None
-        if show_counts:
-            self.markers_ = ax.scatter(
-                prob_pred,
-                prob_true,
-                marker=kwargs.get("marker", "s"),
-                color=color,
-                zorder=self.line_.get_zorder() + 0.5,
-                label=_COUNTS_LABEL,
-                clip_on=False,  # a bin at accuracy 1 keeps its whole marker
-            )
-            self.markers_.skmerge_bin_counts = counts
-            _size_count_markers(ax)
-
-        self.smooth_line_ = None
-        if smooth:
-            confidence = np.asarray(self.confidence, dtype=float)
-            grid = np.linspace(confidence.min(), confidence.max(), 200)
-            base_name = self.estimator_name if name is None else name
-            self.smooth_line_ = ax.plot(
-                grid,
-                _kernel_smooth(confidence, self.correct, grid),
-                color=color,
-                linewidth=2.5,
-                alpha=0.6,
-                label="Kernel smoothed"
-                if base_name is None
-                else f"{base_name}, kernel smoothed",
-            )[0]
+        self._draw_interval(
+            ax, interval, bin_edges, nonempty, n_bootstraps, random_state
+        )
+        self._draw_counts(ax, show_counts, bin_counts[nonempty], kwargs)
+        self._draw_smooth(ax, smooth, name)
 
         ax.set(xlim=(0, 1), ylim=(-0.03, 1.03), ylabel="Accuracy")
         _set_xlabel(ax)
@@ -580,6 +534,66 @@ class ReliabilityDisplay:
         self.hist_ax_ = hist_ax
         self.figure_ = ax.figure
         return self
+
+    def _draw_interval(self, ax, interval, bin_edges, nonempty, n_bootstraps, seed):
+        """A shaded bar per non-empty bin spanning its accuracy's interval."""
+        self.interval_ = self.band_ = None
+        if interval is None:
+            return
+        prob_true = np.asarray(self.prob_true, dtype=float)
+        counts = np.asarray(self.bin_counts, dtype=float)[nonempty]
+        if interval == "wilson":
+            lower, upper = _wilson_interval(prob_true, counts)
+        else:
+            lower, upper = _bootstrap_interval(prob_true, counts, n_bootstraps, seed)
+        self.interval_ = np.array([lower, upper])
+        self.band_ = ax.bar(
+            bin_edges[:-1][nonempty],
+            upper - lower,
+            width=np.diff(bin_edges)[nonempty],
+            bottom=lower,
+            align="edge",
+            color=self.line_.get_color(),
+            alpha=0.2,
+            linewidth=0,
+            zorder=self.line_.get_zorder() - 0.5,
+        )
+
+    def _draw_counts(self, ax, show_counts, counts, kwargs):
+        """Markers whose area is proportional to their bin's count."""
+        self.markers_ = None
+        if not show_counts:
+            return
+        self.markers_ = ax.scatter(
+            np.asarray(self.prob_pred, dtype=float),
+            np.asarray(self.prob_true, dtype=float),
+            marker=kwargs.get("marker", "s"),
+            color=self.line_.get_color(),
+            zorder=self.line_.get_zorder() + 0.5,
+            label=_COUNTS_LABEL,
+            clip_on=False,  # a bin at accuracy 1 keeps its whole marker
+        )
+        self.markers_.skmerge_bin_counts = counts
+        _size_count_markers(ax)
+
+    def _draw_smooth(self, ax, smooth, name):
+        """The kernel-smoothed reliability curve, with ``smooth=True``."""
+        self.smooth_line_ = None
+        if not smooth:
+            return
+        confidence = np.asarray(self.confidence, dtype=float)
+        grid = np.linspace(confidence.min(), confidence.max(), 200)
+        base_name = self.estimator_name if name is None else name
+        self.smooth_line_ = ax.plot(
+            grid,
+            _kernel_smooth(confidence, self.correct, grid),
+            color=self.line_.get_color(),
+            linewidth=2.5,
+            alpha=0.6,
+            label="Kernel smoothed"
+            if base_name is None
+            else f"{base_name}, kernel smoothed",
+        )[0]
 
     def _check_bins(self):
         """`prob_true`, `prob_pred`, `bin_counts` and `bin_edges` as float arrays.

@@ -27,7 +27,12 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skmerge import SoupClassifier, StackingMerger, TemperatureCalibratedClassifier
+from skmerge import (
+    CalibratedClassifier,
+    SoupClassifier,
+    StackingMerger,
+    TemperatureCalibratedClassifier,
+)
 from skmerge.metrics import calibration_report
 
 
@@ -140,8 +145,21 @@ def main(argv=None):
             y_test,
         )
     )
+    auto = CalibratedClassifier(mlp, random_state=0).fit(X_val, y_val)
+    rows.append(
+        evaluate(
+            f"{mlp_name} + CalibratedClassifier ({auto.method_})",
+            auto,
+            X_test,
+            y_test,
+        )
+    )
     print_table(rows)
-    _write_diagram(args.out, mlp_name, mlp, calibrated, X_test, y_test)
+    calibrations = [
+        (f"{mlp_name} + temperature", calibrated),
+        (f"{mlp_name} + {auto.method_} (auto)", auto),
+    ]
+    _write_diagram(args.out, mlp_name, mlp, calibrations, X_test, y_test)
 
 
 def _merged_rows(members, X_val, y_val, X_test, y_test):
@@ -181,7 +199,7 @@ def _merged_rows(members, X_val, y_val, X_test, y_test):
     return rows
 
 
-def _write_diagram(path, name, member, calibrated, X_test, y_test):
+def _write_diagram(path, name, member, calibrations, X_test, y_test):
     try:
         import matplotlib
 
@@ -196,9 +214,8 @@ def _write_diagram(path, name, member, calibrated, X_test, y_test):
 
     fig, ax = plt.subplots(figsize=(6, 6))
     ReliabilityDisplay.from_estimator(member, X_test, y_test, name=name, ax=ax)
-    ReliabilityDisplay.from_estimator(
-        calibrated, X_test, y_test, name=f"{name} + temperature", ax=ax
-    )
+    for label, calibrated in calibrations:
+        ReliabilityDisplay.from_estimator(calibrated, X_test, y_test, name=label, ax=ax)
     ax.set_title("digits, test data: top-label reliability")
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)

@@ -285,8 +285,10 @@ def fit_calibration_map(logits, y, sample_weight=None, *, method, random_state=N
     """The fitted map of ``method`` on arrays (used by ``CalibratedClassifier``).
 
     Returns a Bunch with ``method`` (the chosen one for ``"auto"``),
-    ``temperature``, ``coef``, ``intercept``, ``ets_weights`` and
-    ``cv_scores`` (``"auto"`` only).
+    ``temperature``, ``coef``, ``intercept``, ``ets_weights``,
+    ``cv_scores`` (``"auto"`` only), and the weighted log losses on these
+    logits before (``softmax(z)``) and after the map, ``log_loss_before`` and
+    ``log_loss_after`` (from the one validated copy of the logits).
     """
     logits, y, w, total = _prepare(logits, y, sample_weight)
     cv_scores = None
@@ -294,6 +296,9 @@ def fit_calibration_map(logits, y, sample_weight=None, *, method, random_state=N
         method, cv_scores = _auto(logits, y, w, total, random_state)
     fitted = _fit_map(logits, y, w, total, method)
     fitted.cv_scores = cv_scores
+    rows = np.arange(len(y))
+    fitted.log_loss_before = float(-(w @ log_softmax(logits, axis=1)[rows, y]))
+    fitted.log_loss_after = _map_loss(fitted, logits, y, w)
     return fitted
 
 
@@ -522,15 +527,13 @@ class CalibratedClassifier(_BaseCalibrator):
                 method=self.method,
                 random_state=self.random_state,
             )
-        self._set_map(calibration, member)
+        self._set_map(calibration)
         self._set_member(member)
         member.progress.end()
         return self
 
-    def _set_map(self, calibration, member):
+    def _set_map(self, calibration):
         """The fitted map's attributes and the losses it reports."""
-        z, y_index, w, _ = _prepare(member.logits, member.y_index, member.sample_weight)
-        rows = np.arange(len(y_index))
         self.method_ = calibration.method
         self.temperature_ = float(calibration.temperature)
         self.coef_ = calibration.coef
@@ -544,8 +547,8 @@ class CalibratedClassifier(_BaseCalibrator):
             elif attr in self.__dict__:
                 delattr(self, attr)
         self._map = calibration
-        self.log_loss_before_ = float(-(w @ log_softmax(z, axis=1)[rows, y_index]))
-        self.log_loss_after_ = _map_loss(calibration, z, y_index, w)
+        self.log_loss_before_ = calibration.log_loss_before
+        self.log_loss_after_ = calibration.log_loss_after
 
     def _log_proba(self, X_rows):
         logits = np.asarray(self._logits(X_rows), dtype=np.float64)

@@ -43,6 +43,7 @@ from sklearn.utils.validation import (
     _check_sample_weight,
     _get_feature_names,
     _num_samples,
+    check_array,
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
@@ -468,6 +469,12 @@ class _MemberPhase:
                     "classification are not supported."
                 )
         y = column_or_1d(y, warn=True)
+        if not is_classifier(self):
+            # As scikit-learn's regressors: numbers, finite (VotingRegressor
+            # and StackingRegressor do not support multi-output targets).
+            y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y").astype(
+                np.float64, copy=False
+            )
         try:
             check_consistent_length(X, y)
         except TypeError:

@@ -49,13 +49,13 @@ from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import skmerge
+from skmerge._base import member_outputs
 from skmerge._recipes import (
     OutputSoups,
     Scorer,
     ensemble_selection_recipe,
     greedy_recipe,
 )
-from skmerge._base import member_outputs
 from skmerge._soup import SoupClassifier
 
 # Members ------------------------------------------------------------------------

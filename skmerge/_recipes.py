@@ -21,6 +21,11 @@ member's output: :class:`OutputSoups` scores a candidate soup from the cached
 outputs and a running sum of the members already in the soup (one
 ``(n_samples, n_classes)`` buffer per candidate). For models that must be
 merged to be scored (MLPs), :class:`ModelSoups` builds each candidate.
+
+Regressors' soups (:class:`~skmerge.SoupRegressor`) pool predictions, shape
+``(n_samples,)`` per member: their weighted mean in :class:`OutputSoups`, or
+their weighted median in :class:`MedianSoups`, scored by a
+:class:`RegressionScorer`.
 """
 
 import inspect
@@ -28,7 +33,8 @@ import inspect
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_softmax
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import get_scorer, get_scorer_names, roc_auc_score
+from sklearn.metrics._scorer import _BaseScorer
 
 from skmerge._base import PROBA_CLIP, softmax_in_place, to_class_columns
 
@@ -181,6 +187,10 @@ class Scorer:
         self.is_log_loss = scoring == "neg_log_loss"
         self._rows = np.arange(n)
 
+    #: Whether the soups are probabilities (``OutputSoups`` then has the
+    #: log loss's gradient).
+    classification = True
+
     @property
     def n_classes(self):
         return len(self.classes)
@@ -231,6 +241,86 @@ class Scorer:
     def neg_log_loss(self, proba):
         """Minus the weighted log loss of full probabilities."""
         return self.neg_log_loss_true(proba[self._rows, self.y_index])
+
+    def objective(self, proba):
+        """What ``recipe="optimized"`` minimises: the weighted log loss,
+        whatever the ``scoring``."""
+        return -self.neg_log_loss(proba)
+
+
+def _is_regression_scorer(scorer):
+    func = getattr(scorer, "_score_func", None)
+    return (
+        getattr(scorer, "_response_method", None) == "predict"
+        and getattr(func, "__module__", "") == "sklearn.metrics._regression"
+    )
+
+
+#: scikit-learn's scorer names for regression: those computing a metric of
+#: ``sklearn.metrics`` on ``predict`` (higher is better).
+REGRESSION_SCORINGS = tuple(
+    name for name in get_scorer_names() if _is_regression_scorer(get_scorer(name))
+)
+
+# Regression scorings that decrease with the weighted squared error alone:
+# "optimized" minimises that error exactly (a least-squares problem).
+_SQUARED_ERROR = ("neg_mean_squared_error", "neg_root_mean_squared_error", "r2")
+
+
+class RegressionScorer:
+    """Score predictions against held-out targets: higher is better.
+
+    Parameters
+    ----------
+    scoring : str, scorer or callable
+        One of :data:`REGRESSION_SCORINGS`, a scikit-learn scorer object on
+        ``predict`` (such as ``make_scorer(mean_pinball_loss, alpha=0.9,
+        greater_is_better=False)``), whose metric is then applied to the
+        cached predictions, or a callable ``(y_true, y_pred) -> float``
+        (higher is better). The metric gets ``sample_weight=`` when its
+        signature has that parameter and weights were given.
+    y : array-like of shape (n_samples,)
+        The held-out targets.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Sample weights.
+    """
+
+    classification = False
+    is_log_loss = False
+
+    def __init__(self, scoring, y, sample_weight=None):
+        self.scoring = scoring
+        self.y = np.asarray(y, dtype=np.float64)
+        self.sample_weight = sample_weight
+        n = self.y.shape[0]
+        if sample_weight is None:
+            self.weights = np.full(n, 1.0 / n)
+        else:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+            self.weights = sample_weight / sample_weight.sum()
+        self.least_squares = isinstance(scoring, str) and scoring in _SQUARED_ERROR
+        if isinstance(scoring, str):
+            scoring = get_scorer(scoring)
+        if isinstance(scoring, _BaseScorer):
+            if getattr(scoring, "_response_method", None) != "predict":
+                raise ValueError(
+                    "`scoring` must score a regressor's predict; got a scorer on "
+                    f"{scoring._response_method!r}: {scoring!r}."
+                )
+            self._func, self._sign = scoring._score_func, scoring._sign
+            self._kwargs = dict(scoring._kwargs)
+        else:
+            self._func, self._sign, self._kwargs = scoring, 1, {}
+        if sample_weight is not None and _takes_sample_weight(self._func):
+            self._kwargs["sample_weight"] = sample_weight
+
+    def __call__(self, pred):
+        """Score predictions of shape (n_samples,)."""
+        return self._sign * float(self._func(self.y, pred, **self._kwargs))
+
+    def objective(self, pred):
+        """What ``recipe="optimized"`` minimises: minus the score."""
+        return -self(pred)
 
 
 def _takes_sample_weight(func):
@@ -381,19 +471,35 @@ class OutputSoups:
         """The soup's probabilities for ``weights``."""
         return link_proba(self.mean(weights), self.link, copy=False)
 
-    def log_loss(self, weights):
-        """Weighted log loss of the soup with ``weights``."""
-        return -self.scorer.neg_log_loss(self.proba(weights))
+    def loss(self, weights):
+        """The objective of ``recipe="optimized"`` (the scorer's) for the
+        soup with ``weights``."""
+        return self.scorer.objective(self.proba(weights))
 
-    def log_loss_and_grad(self, weights):
+    def least_squares(self):
+        """``(A, b)`` with the soup's objective a decreasing function of
+        ``||A w - b||^2`` for weights ``w`` on the simplex, or None: the
+        members' predictions and the targets, rows scaled by the square
+        roots of the sample weights, when the scorer is a squared error."""
+        if not getattr(self.scorer, "least_squares", False):
+            return None
+        root = np.sqrt(self.scorer.weights)
+        A = np.empty((self.shape[0], self.n_members))
+        for j, space in enumerate(self.spaces):
+            np.multiply(space, root, out=A[:, j])
+        return A, self.scorer.y * root
+
+    def loss_and_grad(self, weights):
         """Log loss and its gradient in the (unnormalised) weights, or None
-        when the link has no closed-form gradient.
+        when the link (or a regression soup) has no closed-form gradient.
 
         With the identity link the soup's probability of the true class is
         ``p_i = sum_j w_j a_ij``, so ``dL/dw_j = -sum_i s_i a_ij / p_i``. With
         the softmax link, ``dL/dw_j = -sum_i s_i (z_j[i, y_i] - p_i . z_j[i])``.
         Both losses are convex in ``w``.
         """
+        if not self.scorer.classification:
+            return None
         s = self.scorer.weights
         w = np.asarray(weights, dtype=np.float64)
         true = self._true_columns()
@@ -423,46 +529,10 @@ class OutputSoups:
         return None
 
 
-class ModelSoups:
-    """Candidate soups scored by merging models and predicting.
-
-    For weight-space soups whose prediction is not linear in the members'
-    outputs (MLPs): each candidate is merged by ``merge(models, weights)`` and
-    predicts its held-out rows.
-
-    Parameters
-    ----------
-    groups : list of (models, X, rows)
-        Members fitted on some data and the held-out ``X`` they predict, with
-        ``rows`` the positions of those samples in the held-out labels
-        (``None``: all of them). One group for prefit members; one per
-        cross-validation fold otherwise.
-    merge : callable
-        ``merge(models, weights) -> fitted estimator``.
-    scorer : Scorer
-        Held-out labels, weights and scoring.
-    """
-
-    def __init__(self, groups, merge, scorer):
-        self.groups = groups
-        self.merge = merge
-        self.scorer = scorer
-        self.n_members = len(groups[0][0])
-        self.shape = (scorer.y_index.shape[0], scorer.n_classes)
-
-    def _predict(self, models_to_estimator):
-        proba = np.empty(self.shape)
-        for models, X, rows in self.groups:
-            est = models_to_estimator(models)
-            out = est.predict_proba(X)
-            part = to_class_columns(
-                out, "predict_proba", est.classes_, self.scorer.classes
-            )
-            if rows is None:
-                proba[...] = part
-            else:
-                proba[rows] = part
-        return proba
+class _WeightSoups:
+    """Candidate soups held as weight vectors, each scored by computing the
+    soup's output from scratch (``proba(weights)``): for pooling rules
+    without a running sum."""
 
     def start(self):
         return _Sum(np.zeros(self.n_members))
@@ -482,21 +552,150 @@ class ModelSoups:
     def member_scores(self):
         return np.array(
             [
-                self.scorer(self._predict(lambda models, j=j: models[j]))
+                self.scorer(self.proba(np.eye(self.n_members)[j]))
                 for j in range(self.n_members)
             ]
         )
 
+    def loss(self, weights):
+        return self.scorer.objective(self.proba(weights))
+
+    def loss_and_grad(self, weights):
+        return None
+
+    def least_squares(self):
+        return None
+
+
+class ModelSoups(_WeightSoups):
+    """Candidate soups scored by merging models and predicting.
+
+    For weight-space soups whose prediction is not linear in the members'
+    outputs (MLPs): each candidate is merged by ``merge(models, weights)`` and
+    predicts its held-out rows (probabilities in the scorer's classes, or a
+    regressor's predictions).
+
+    Parameters
+    ----------
+    groups : list of (models, X, rows)
+        Members fitted on some data and the held-out ``X`` they predict, with
+        ``rows`` the positions of those samples in the held-out labels
+        (``None``: all of them). One group for prefit members; one per
+        cross-validation fold otherwise.
+    merge : callable
+        ``merge(models, weights) -> fitted estimator``.
+    scorer : Scorer or RegressionScorer
+        Held-out labels, weights and scoring.
+    """
+
+    def __init__(self, groups, merge, scorer):
+        self.groups = groups
+        self.merge = merge
+        self.scorer = scorer
+        self.n_members = len(groups[0][0])
+        if scorer.classification:
+            self.shape = (scorer.y_index.shape[0], scorer.n_classes)
+        else:
+            self.shape = scorer.y.shape
+
+    def _output(self, est, X):
+        if not self.scorer.classification:
+            return est.predict(X)
+        out = est.predict_proba(X)
+        return to_class_columns(out, "predict_proba", est.classes_, self.scorer.classes)
+
     def proba(self, weights):
+        """The merged soup's held-out output for ``weights`` (a member alone
+        for a one-hot vector)."""
         weights = np.asarray(weights, dtype=np.float64)
         weights = weights / weights.sum()
-        return self._predict(lambda models: self.merge(models, weights))
+        used = np.flatnonzero(weights)
+        result = np.empty(self.shape)
+        for models, X, rows in self.groups:
+            est = models[used[0]] if len(used) == 1 else self.merge(models, weights)
+            result[slice(None) if rows is None else rows] = self._output(est, X)
+        return result
 
-    def log_loss(self, weights):
-        return -self.scorer.neg_log_loss(self.proba(weights))
 
-    def log_loss_and_grad(self, weights):
-        return None
+def weighted_median(values, weights):
+    """Weighted median of members' predictions, sample by sample.
+
+    The smallest value whose members hold at least half the total weight;
+    where they hold exactly half, the mean of it and the next value (so that
+    equal weights give :func:`numpy.median`).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_members, n_samples)
+    weights : array-like of shape (n_members,)
+        Non-negative, not all zero.
+
+    Returns
+    -------
+    median : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> values = np.array([[1.0, 5.0], [2.0, 6.0], [10.0, 0.0]])
+    >>> weighted_median(values, [1, 1, 1])
+    array([2., 5.])
+    >>> weighted_median(values, [1, 1, 2])
+    array([6., 3.])
+    """
+    values = np.asarray(values, dtype=np.float64)
+    order = np.argsort(values, axis=0, kind="stable")
+    return _sorted_median(
+        np.take_along_axis(values, order, axis=0),
+        np.asarray(weights, dtype=np.float64)[order],
+    )
+
+
+def _sorted_median(sorted_values, sorted_weights):
+    """:func:`weighted_median` of values sorted along axis 0, with their
+    weights in the same order."""
+    cumulative = np.cumsum(sorted_weights, axis=0)
+    total = cumulative[-1]
+    half, tol = total / 2, 1e-12 * total
+    columns = np.arange(sorted_values.shape[1])
+    first = np.argmax(cumulative >= half - tol, axis=0)
+    lower = sorted_values[first, columns]
+    # Exactly half the weight at or below `lower`: average with the next
+    # value that carries weight.
+    after = np.argmax(cumulative > half + tol, axis=0)
+    exact = cumulative[first, columns] <= half + tol
+    return np.where(exact, (lower + sorted_values[after, columns]) / 2, lower)
+
+
+class MedianSoups(_WeightSoups):
+    """Candidate soups of regressors pooled by their weighted median
+    (``combine="median"``), from predictions computed once.
+
+    The predictions are sorted sample by sample once; a candidate then costs
+    a gather and a cumulative sum of its weights, ``O(n_members n_samples)``.
+
+    Parameters
+    ----------
+    predictions : sequence of ndarray of shape (n_samples,)
+        The members' held-out predictions.
+    scorer : RegressionScorer
+        Held-out targets, weights and scoring.
+    """
+
+    def __init__(self, predictions, scorer):
+        values = np.asarray(predictions, dtype=np.float64)
+        self.n_members = values.shape[0]
+        self.shape = values.shape[1:]
+        self.scorer = scorer
+        self._order = np.argsort(values, axis=0, kind="stable")
+        self._sorted = np.take_along_axis(values, self._order, axis=0)
+
+    def mean(self, weights):
+        """The soup's pooled value: the weighted median."""
+        weights = np.asarray(weights, dtype=np.float64)
+        return _sorted_median(self._sorted, weights[self._order])
+
+    proba = mean
 
 
 # Recipes ----------------------------------------------------------------------
@@ -572,32 +771,112 @@ def ensemble_selection_recipe(soups, n_iter, log=None):
     return counts / n_iter, path
 
 
-def optimized_recipe(soups, log=None, max_iter=200):
-    """Simplex weights minimising the held-out log loss of the soup.
+def simplex_least_squares(A, b, *, max_iter=None):
+    """Exact minimiser of ``||A w - b||^2`` over the simplex
+    (``w >= 0``, ``sum(w) = 1``).
 
-    SLSQP over ``w >= 0, sum(w) = 1``, started from uniform weights, with the
-    analytic gradient when the pooling has one (finite differences
-    otherwise). The loss is convex for proba, vote and logit pools (weights
-    are then unique up to ties); the result is never worse than the uniform
-    start. Weights below 1e-9 are set to zero. The path lists members by
-    decreasing weight, each step's score being that of the soup of the
-    heaviest members so far (weights renormalised).
+    A primal active-set method (Nocedal & Wright 2006, algorithm 16.3) on the
+    triangular factor of ``A``: ``||A w - b||^2 = ||R w - Q^T b||^2 +
+    const`` with ``A = Q R``, so each step solves a small least-squares
+    problem in ``R``'s columns (``[R, Q^T b]`` is the triangular factor of
+    ``[A, b]``, one QR pass over the data; never the normal equations, whose condition
+    number is the square of ``A``'s: members' predictions are often nearly
+    collinear). It starts from the best single member and ends when the
+    Karush-Kuhn-Tucker conditions hold, which for this convex problem makes
+    the result a global minimum.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_samples, n_members)
+    b : ndarray of shape (n_samples,)
+    max_iter : int, default=None
+        Active-set changes allowed (default ``10 * n_members + 10``).
+
+    Returns
+    -------
+    w : ndarray of shape (n_members,)
+        On the simplex. (Should the iteration limit be reached, which only
+        degenerate ties can cause, the best point found.)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> simplex_least_squares(A, np.array([1.0, 0.5]))
+    array([0.75, 0.25])
     """
-    m = soups.n_members
-    start = np.full(m, 1.0 / m)
-    if m > 1:
-        if soups.log_loss_and_grad(start) is not None:
-            fun, jac = soups.log_loss_and_grad, True
+    A = np.asarray(A, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    m = A.shape[1]
+    # [A, b] = Q [R, c]: the triangular factor alone (Q is never formed).
+    factor = np.linalg.qr(np.column_stack([A, b]), mode="r")
+    R, c = factor[:, :m], factor[:, m]
+    residual_scale = max(float(np.abs(R).max(initial=0.0)), 1e-300)
+    tol = 1e-12 * residual_scale * max(residual_scale, float(np.linalg.norm(c)))
+    # Start at the best vertex: the member with the least error.
+    w = np.zeros(m)
+    w[int(np.argmin(((R - c[:, np.newaxis]) ** 2).sum(axis=0)))] = 1.0
+    free = w > 0
+    for _ in range(10 * m + 10 if max_iter is None else max_iter):
+        target = _equality_least_squares(R, c, free)
+        step = target - w
+        shrinking = free & (step < 0)
+        if shrinking.any():
+            ratios = w[shrinking] / -step[shrinking]
+            alpha = min(1.0, float(ratios.min()))
         else:
-            # Finite differences may step just outside the bounds.
-            def fun(w):
-                return soups.log_loss(np.clip(w, 0.0, None))
+            alpha = 1.0
+        w = np.clip(w + alpha * step, 0.0, None)
+        if alpha < 1.0:
+            # A member's weight reached zero: it leaves the free set.
+            blocking = np.flatnonzero(shrinking)[np.argmin(ratios)]
+            w[blocking] = 0.0
+            free[blocking] = False
+            w /= w.sum()
+            continue
+        w /= w.sum()
+        # The gradient 2 R^T (R w - c); on the free set it equals -mu (the
+        # sum constraint's multiplier); a bound's multiplier is g_i + mu.
+        gradient = R.T @ (R @ w - c)
+        mu = -float(gradient[free].mean())
+        multipliers = np.where(free, np.inf, gradient + mu)
+        entering = int(np.argmin(multipliers))
+        if multipliers[entering] >= -tol:
+            return w
+        free[entering] = True
+    return w
 
-            jac = None
+
+def _equality_least_squares(R, c, free):
+    """Minimiser of ``||R w - c||^2`` with ``sum(w) = 1`` and ``w`` zero off
+    ``free``: ``w = e_f + Z z`` with ``Z``'s columns ``e_i - e_f``, which
+    leaves an unconstrained least-squares problem in ``z``."""
+    indices = np.flatnonzero(free)
+    first, others = indices[0], indices[1:]
+    w = np.zeros(R.shape[1])
+    w[first] = 1.0
+    if others.size:
+        Z = R[:, others] - R[:, [first]]
+        z = np.linalg.lstsq(Z, c - R[:, first], rcond=None)[0]
+        w[others] = z
+        w[first] = 1.0 - z.sum()
+    return w
+
+
+def _simplex_minimum(soups, start, max_iter):
+    """Weights on the simplex minimising ``soups.loss``: exactly for a
+    least-squares objective; by SLSQP with the analytic gradient where the
+    soups have one; otherwise by a derivative-free search (Powell) over
+    weights ``|v| / sum |v|``."""
+    problem = soups.least_squares()
+    if problem is not None:
+        return simplex_least_squares(*problem)
+    m = len(start)
+    if soups.loss_and_grad(start) is not None:
         result = minimize(
-            fun,
+            soups.loss_and_grad,
             start,
-            jac=jac,
+            jac=True,
             method="SLSQP",
             bounds=[(0.0, 1.0)] * m,
             constraints=[
@@ -609,16 +888,45 @@ def optimized_recipe(soups, log=None, max_iter=200):
             ],
             options={"maxiter": max_iter, "ftol": 1e-12},
         )
-        weights = np.clip(result.x, 0.0, None)
+        return np.clip(result.x, 0.0, None)
+
+    def loss(v):
+        v = np.abs(v)
+        total = v.sum()
+        return soups.loss(v / total) if total > 0 else np.inf
+
+    result = minimize(
+        loss, start, method="Powell", options={"maxiter": max_iter, "xtol": 1e-6}
+    )
+    return np.abs(result.x)
+
+
+def optimized_recipe(soups, log=None, max_iter=200):
+    """Simplex weights minimising the soups' objective on held-out data.
+
+    Classifiers' soups minimise the log loss: SLSQP over ``w >= 0,
+    sum(w) = 1``, started from uniform weights, with the analytic gradient
+    when the pooling has one (convex for proba, vote and logit pools; weights
+    are then unique up to ties). Regressors' soups minimise minus their
+    scorer: exactly for the squared-error scorers
+    (:func:`simplex_least_squares`), by a derivative-free search otherwise.
+    The result is never worse than uniform weights. Weights below 1e-9 are
+    set to zero. The path lists members by decreasing weight, each step's
+    score being that of the soup of the heaviest members so far (weights
+    renormalised).
+    """
+    m = soups.n_members
+    start = np.full(m, 1.0 / m)
+    weights = np.ones(1)
+    if m > 1:
+        weights = _simplex_minimum(soups, start, max_iter)
         weights[weights < 1e-9] = 0.0
         if weights.sum() > 0:
             weights = weights / weights.sum()
-            if not soups.log_loss(weights) <= soups.log_loss(start):
+            if not soups.loss(weights) <= soups.loss(start):
                 weights = start
-        else:  # pragma: no cover - SLSQP keeps to the simplex
+        else:  # pragma: no cover - the searches keep to the simplex
             weights = start
-    else:
-        weights = np.ones(1)
     soup, path = soups.start(), []
     for j in np.argsort(-weights, kind="stable"):
         if weights[j] == 0:

@@ -65,7 +65,305 @@ from skmerge._weight_space import (
 )
 
 
-class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
+class _BaseSoup(TransformerMixin, _BaseMembers):
+    """What :class:`SoupClassifier` and :class:`SoupRegressor` share: the
+    checks, the held-out soups, the recipe, weight-space merging and the
+    fitted attributes. Each subclass says what its task changes
+    (``_task_plan``, ``_output_soups``, ``_pooled``)."""
+
+    _parameter_constraints: dict = {
+        "estimators": [list],
+        "recipe": [
+            StrOptions({"uniform", "greedy", "ensemble_selection", "optimized"})
+        ],
+        "weights": ["array-like", None],
+        "prefit": ["boolean"],
+        "cv": ["cv_object"],
+        "align": [StrOptions({"permutation"}), None],
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    # Checks (before any member is predicted or fitted) -----------------------
+
+    def _check_weights(self, keep):
+        """User weights of the kept (not dropped) members, or None."""
+        if self.weights is None:
+            return None
+        try:
+            weights = np.asarray(self.weights, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"`weights` must be numbers, one per estimator; got {self.weights!r}."
+            ) from exc
+        n_estimators = len(self.estimators)
+        if weights.ndim != 1:
+            raise ValueError(
+                "`weights` must be 1-D, one weight per estimator; got shape "
+                f"{weights.shape} for {n_estimators} estimators."
+            )
+        if weights.shape[0] != n_estimators:
+            raise ValueError(
+                "Number of `estimators` and weights must be equal; got "
+                f"{weights.size} weights, {n_estimators} estimators."
+            )
+        if np.isnan(weights).any():
+            raise ValueError(f"`weights` must not contain NaN; got {weights.tolist()}.")
+        if not np.isfinite(weights).all():
+            raise ValueError(f"`weights` must be finite; got {weights.tolist()}.")
+        if (weights < 0).any():
+            raise ValueError(f"`weights` must be non-negative; got {weights.tolist()}.")
+        weights = weights[keep]
+        if not (weights > 0).any():
+            raise ValueError(
+                "At least one member must have a positive weight; got weights "
+                f"{np.asarray(self.weights, dtype=float).tolist()}"
+                + (" (dropped members excluded)." if len(keep) < n_estimators else ".")
+            )
+        return weights
+
+    def _validate(self, X, y, sample_weight, fit_params):
+        """Everything checked before any member predicts or fits: the plan
+        of this fit."""
+        named = self._named_members()
+        user_weights = self._check_weights(
+            [
+                i
+                for i, (_, e) in enumerate(name_members(self.estimators))
+                if not is_drop(e)
+            ]
+        )
+        if self.weights is not None and self.recipe != "uniform":
+            warnings.warn(
+                f"`weights` is used by recipe='uniform' only; recipe={self.recipe!r} "
+                "chooses its own weights and ignores them.",
+                UserWarning,
+            )
+        if self.align is not None and self.combine != "params":
+            raise ValueError(
+                'align="permutation" applies to combine="params" only; got '
+                f"combine={self.combine!r}."
+            )
+        y = self._check_target(X, y)
+        sample_weight = self._check_sample_weight(sample_weight, y)
+        family = None
+        if self.combine == "params":
+            family = soup_family(named, fitted=self.prefit)
+            if self.align is not None:
+                check_alignable(named)
+        task = self._task_plan(named, X, y, sample_weight, family)
+        if self.prefit:
+            # Nothing consumes fit metadata (prefit members are not fitted):
+            # routing raises its error naming them.
+            if fit_params:
+                process_routing(self, "fit", **fit_params)
+            member_params, split_params = None, None
+        else:
+            member_params, split_params, _ = self._route_fit(
+                named, sample_weight, fit_params
+            )
+        return Bunch(
+            named=named,
+            names=[name for name, _ in named],
+            y=y,
+            sample_weight=sample_weight,
+            family=family,
+            user_weights=user_weights,
+            member_params=member_params,
+            split_params=split_params,
+            # With prefit=False, recipe="uniform" and nothing calibrated
+            # nothing needs a held-out signal: each member is fitted once, as
+            # VotingClassifier and VotingRegressor fit it.
+            held_out=self.prefit or self.recipe != "uniform" or task["calibrate"],
+            **task,
+        )
+
+    def _log(self, message):
+        if self.verbose:
+            print(f"[{type(self).__name__}] {message}")
+
+    # Fit -----------------------------------------------------------------------
+
+    def _fit(self, X, y, sample_weight, fit_params):
+        """validate -> members' held-out outputs -> recipe -> temperature ->
+        merge -> attributes."""
+        # Everything is checked before any member predicts or fits, and
+        # computed into locals: a fit that fails sets no fitted attribute.
+        _raise_for_params(fit_params, self, "fit")
+        plan = self._validate(X, y, sample_weight, fit_params)
+        progress = Task.root(self, self._n_phases(plan))
+        fitted, aligned, soups = self._held_out_soups(plan, X, progress)
+        weights, path, member_scores = self._run_recipe(plan, soups, progress)
+        temperature = self._fit_temperature(plan, soups, weights, progress)
+        del soups
+        merged = None
+        if plan.family is not None:
+            merged = average_estimators(aligned or fitted, weights, plan.names)
+        self._set_fitted(
+            plan, X, fitted, weights, path, member_scores, temperature, merged
+        )
+        progress.end()
+        return self
+
+    def _n_phases(self, plan):
+        """The phases of this fit, for progress callbacks."""
+        if self.prefit:
+            members = plan.family != "mlp"  # MLP soups merge, never predict
+        else:
+            members = 1 + plan.held_out  # (out-of-fold or fold fits,) fits
+        return members + plan.held_out + plan.calibrate
+
+    def _held_out_soups(self, plan, X, progress):
+        """Fitted members, their aligned copies (``align``) and the candidate
+        soups on held-out outputs, computed once (None when nothing needs
+        them)."""
+        merger = _merger(plan.names)
+        if plan.family == "mlp" and not self.prefit and plan.held_out:
+            # Merged MLPs are scored by merging members fitted on each fold.
+            with running(progress.subtask("fit members on folds")):
+                groups = self._fold_models(plan, X)
+            fitted, _ = self._members_outputs(
+                plan.named, X, plan.y, None, plan.member_params, progress
+            )
+            weight_space_family(fitted, plan.names)
+            aligned = align_mlps(fitted, plan.names) if self.align else None
+            return fitted, aligned, ModelSoups(groups, merger, plan.scorer)
+        methods = plan.pool_methods if plan.held_out and plan.family != "mlp" else None
+        if methods is not None:
+            self._log(
+                f"{'predicting' if self.prefit else 'cross-validating'} "
+                f"{len(plan.named)} members on {len(plan.y)} samples"
+            )
+        fitted, outputs = self._members_outputs(
+            plan.named,
+            X,
+            plan.y,
+            methods,
+            plan.member_params,
+            progress,
+            split_params=plan.split_params,
+        )
+        if plan.family is not None and not self.prefit:
+            weight_space_family(fitted, plan.names)
+        aligned = align_mlps(fitted, plan.names) if self.align else None
+        if plan.family == "mlp" and plan.held_out:
+            return (
+                fitted,
+                aligned,
+                ModelSoups([(aligned or fitted, X, None)], merger, plan.scorer),
+            )
+        if outputs is None:
+            return fitted, aligned, None
+        return fitted, aligned, self._output_soups(outputs, plan, fitted)
+
+    def _run_recipe(self, plan, soups, progress):
+        """``(weights, path, member_scores)`` of the recipe on the soups."""
+        if soups is None:
+            # VotingClassifier's fit: the user's weights, nothing scored.
+            m = len(plan.named)
+            weights = np.ones(m) if plan.user_weights is None else plan.user_weights
+            weights = weights / weights.sum()
+            path = [(int(j), np.nan) for j in np.flatnonzero(weights)]
+            return weights, path, np.full(m, np.nan)
+        member_scores = soups.member_scores()
+        n_steps = (
+            self.n_iter if self.recipe == "ensemble_selection" else len(plan.named)
+        )
+        task = progress.subtask(f"recipe {self.recipe}", n_steps).begin()
+
+        def log(j, score):
+            task.subtask(f"step {plan.names[j]}").begin().end()
+            self._log(f"{self.recipe}: {plan.names[j]!r} -> {score:.6g}")
+
+        options = Bunch(
+            weights=plan.user_weights, member_scores=member_scores, n_iter=self.n_iter
+        )
+        weights, path = RECIPES[self.recipe](soups, options, log)
+        task.end()
+        return weights, path, member_scores
+
+    def _fit_temperature(self, plan, soups, weights, progress):
+        """The temperature of the pooled soup (none for regressors)."""
+        return None
+
+    def _set_fitted(
+        self, plan, X, fitted, weights, path, member_scores, temperature, merged
+    ):
+        """Every fitted attribute, all at once."""
+        self._set_members(plan.named, fitted, X)
+        self.weights_ = weights
+        self.member_scores_ = member_scores
+        self.selection_path_ = [(plan.names[j], float(score)) for j, score in path]
+        if merged is not None:
+            self.merged_estimator_ = merged
+        elif "merged_estimator_" in self.__dict__:
+            del self.merged_estimator_
+        self._combine = self.combine
+        self._names = plan.names
+        self._pool_methods = plan.pool_methods
+
+    def _fold_models(self, plan, X):
+        """Members fitted on each training fold (for merged candidates)."""
+        (X,) = indexable(X)
+        splits = self._splits(X, plan.y, plan.split_params)
+        jobs = [(f, name, est) for f in range(len(splits)) for name, est in plan.named]
+        fitted = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_on_rows)(
+                est, X, plan.y, splits[f][0], plan.member_params[name]
+            )
+            for f, name, est in jobs
+        )
+        m, groups = len(plan.named), []
+        for f, (_, test) in enumerate(splits):
+            models = fitted[f * m : (f + 1) * m]
+            weight_space_family(models, plan.names)
+            if self.align:
+                models = align_mlps(models, plan.names)
+            groups.append((models, _safe_indexing(X, test), test))
+        return groups
+
+    # Prediction ----------------------------------------------------------------
+
+    def _outputs(self, X, indices, methods):
+        """Raw outputs of the members at ``indices``, chunk by chunk."""
+        members = [self.estimators_[j] for j in indices]
+        for rows, X_rows in row_chunks(X):
+            yield (
+                rows,
+                members,
+                member_outputs(members, X_rows, methods, n_jobs=self.n_jobs),
+            )
+
+    # Metadata and display -------------------------------------------------------------
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        The soup consumes ``sample_weight`` itself (held-out scores and
+        losses, a classifier's temperature) and, with ``prefit=False``,
+        routes ``fit`` metadata to each member's ``fit``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        router = super().get_metadata_routing()
+        router.add_self_request(self)
+        return router
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+    def _sk_visual_block_(self):
+        names, estimators = zip(*name_members(self.estimators), strict=True)
+        return _VisualBlock("parallel", estimators, names=names)
+
+
+class SoupClassifier(ClassifierMixin, _BaseSoup):
     """Merge fitted classifiers into one soup: pooled predictions or one model.
 
     A *soup* combines its members' predictions with weights (``combine``) that
@@ -280,25 +578,14 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
     """
 
     _parameter_constraints: dict = {
-        "estimators": [list],
+        **_BaseSoup._parameter_constraints,
         "combine": [StrOptions({"proba", "logit", "vote", "params"})],
-        "recipe": [
-            StrOptions({"uniform", "greedy", "ensemble_selection", "optimized"})
-        ],
-        "weights": ["array-like", None],
         "scoring": [StrOptions(set(SCORINGS)), callable],
         "temperature": [
             StrOptions({"auto"}),
             Interval(Real, 0, None, closed="neither"),
             None,
         ],
-        "prefit": ["boolean"],
-        "cv": ["cv_object"],
-        "align": [StrOptions({"permutation"}), None],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
-        "n_jobs": [Integral, None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -332,44 +619,6 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
         self.random_state = random_state
         self.verbose = verbose
 
-    # Checks (before any member is predicted or fitted) -----------------------
-
-    def _check_weights(self, keep):
-        """User weights of the kept (not dropped) members, or None."""
-        if self.weights is None:
-            return None
-        try:
-            weights = np.asarray(self.weights, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"`weights` must be numbers, one per estimator; got {self.weights!r}."
-            ) from exc
-        n_estimators = len(self.estimators)
-        if weights.ndim != 1:
-            raise ValueError(
-                "`weights` must be 1-D, one weight per estimator; got shape "
-                f"{weights.shape} for {n_estimators} estimators."
-            )
-        if weights.shape[0] != n_estimators:
-            raise ValueError(
-                "Number of `estimators` and weights must be equal; got "
-                f"{weights.size} weights, {n_estimators} estimators."
-            )
-        if np.isnan(weights).any():
-            raise ValueError(f"`weights` must not contain NaN; got {weights.tolist()}.")
-        if not np.isfinite(weights).all():
-            raise ValueError(f"`weights` must be finite; got {weights.tolist()}.")
-        if (weights < 0).any():
-            raise ValueError(f"`weights` must be non-negative; got {weights.tolist()}.")
-        weights = weights[keep]
-        if not (weights > 0).any():
-            raise ValueError(
-                "At least one member must have a positive weight; got weights "
-                f"{np.asarray(self.weights, dtype=float).tolist()}"
-                + (" (dropped members excluded)." if len(keep) < n_estimators else ".")
-            )
-        return weights
-
     def _methods_for(self, named, family):
         """Each member's method for pooling, and for its probabilities."""
         pool_methods, proba_methods = [], []
@@ -395,80 +644,25 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
                 proba_methods.append(method)
         return pool_methods, proba_methods
 
-    def _validate(self, X, y, sample_weight, fit_params):
-        """Everything checked before any member predicts or fits: the plan
-        of this fit."""
-        named = self._named_members()
-        user_weights = self._check_weights(
-            [
-                i
-                for i, (_, e) in enumerate(name_members(self.estimators))
-                if not is_drop(e)
-            ]
-        )
-        if self.weights is not None and self.recipe != "uniform":
-            warnings.warn(
-                f"`weights` is used by recipe='uniform' only; recipe={self.recipe!r} "
-                "chooses its own weights and ignores them.",
-                UserWarning,
-            )
-        if self.align is not None and self.combine != "params":
-            raise ValueError(
-                'align="permutation" applies to combine="params" only; got '
-                f"combine={self.combine!r}."
-            )
-        y = self._check_target(X, y)
-        sample_weight = self._check_sample_weight(sample_weight, y)
+    def _task_plan(self, named, X, y, sample_weight, family):
+        """Classes, labels as column indices, each member's methods, the
+        scorer, and whether a temperature is fitted."""
         if self.prefit:
             classes, _, _ = check_members_agree(named, X)
             check_labels_known(y, classes)
         else:
             classes = np.unique(y)
             check_labels_known(y, classes, what="training data")
-        family = None
-        if self.combine == "params":
-            family = soup_family(named, fitted=self.prefit)
-            if self.align is not None:
-                check_alignable(named)
         pool_methods, proba_methods = self._methods_for(named, family)
-        if self.prefit:
-            # Nothing consumes fit metadata (prefit members are not fitted):
-            # routing raises its error naming them.
-            if fit_params:
-                process_routing(self, "fit", **fit_params)
-            member_params, split_params = None, None
-        else:
-            member_params, split_params, _ = self._route_fit(
-                named, sample_weight, fit_params
-            )
         y_index = np.searchsorted(classes, y)
-        return Bunch(
-            named=named,
-            names=[name for name, _ in named],
-            y=y,
-            y_index=y_index,
-            sample_weight=sample_weight,
+        return dict(
             classes=classes,
-            family=family,
+            y_index=y_index,
             pool_methods=pool_methods,
             proba_methods=proba_methods,
-            user_weights=user_weights,
-            member_params=member_params,
-            split_params=split_params,
             scorer=Scorer(self.scoring, classes, y_index, sample_weight),
-            # With prefit=False, recipe="uniform" and no fitted temperature
-            # nothing needs a held-out signal: each member is fitted once, as
-            # VotingClassifier fits it.
-            held_out=self.prefit
-            or self.recipe != "uniform"
-            or self.temperature == "auto",
+            calibrate=self.temperature == "auto",
         )
-
-    def _log(self, message):
-        if self.verbose:
-            print(f"[SoupClassifier] {message}")
-
-    # Fit -----------------------------------------------------------------------
 
     @_fit_context(
         # members in `estimators` are not validated yet
@@ -505,110 +699,7 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
         self : object
             Fitted estimator.
         """
-        # Everything is checked before any member predicts or fits, and
-        # computed into locals: a fit that fails sets no fitted attribute.
-        _raise_for_params(fit_params, self, "fit")
-        plan = self._validate(X, y, sample_weight, fit_params)
-        progress = Task.root(self, self._n_phases(plan))
-        fitted, aligned, soups = self._held_out_soups(plan, X, progress)
-        weights, path, member_scores = self._run_recipe(plan, soups, progress)
-        temperature = self._fit_temperature(plan, soups, weights, progress)
-        del soups
-        merged = None
-        if plan.family is not None:
-            merged = average_estimators(aligned or fitted, weights, plan.names)
-        self._set_fitted(
-            plan, X, fitted, weights, path, member_scores, temperature, merged
-        )
-        progress.end()
-        return self
-
-    def _n_phases(self, plan):
-        """The phases of this fit, for progress callbacks."""
-        if self.prefit:
-            members = plan.family != "mlp"  # MLP soups merge, never predict
-        else:
-            members = 1 + plan.held_out  # (out-of-fold or fold fits,) fits
-        return members + plan.held_out + (self.temperature == "auto")
-
-    def _held_out_soups(self, plan, X, progress):
-        """Fitted members, their aligned copies (``align``) and the candidate
-        soups on held-out outputs, computed once (None when nothing needs
-        them)."""
-        merger = _merger(plan.names)
-        if plan.family == "mlp" and not self.prefit and plan.held_out:
-            # Merged MLPs are scored by merging members fitted on each fold.
-            with running(progress.subtask("fit members on folds")):
-                groups = self._fold_models(plan, X)
-            fitted, _ = self._members_outputs(
-                plan.named, X, plan.y, None, plan.member_params, progress
-            )
-            weight_space_family(fitted, plan.names)
-            aligned = align_mlps(fitted, plan.names) if self.align else None
-            return fitted, aligned, ModelSoups(groups, merger, plan.scorer)
-        methods = plan.pool_methods if plan.held_out and plan.family != "mlp" else None
-        if methods is not None:
-            self._log(
-                f"{'predicting' if self.prefit else 'cross-validating'} "
-                f"{len(plan.named)} members on {len(plan.y_index)} samples"
-            )
-        fitted, outputs = self._members_outputs(
-            plan.named,
-            X,
-            plan.y,
-            methods,
-            plan.member_params,
-            progress,
-            split_params=plan.split_params,
-        )
-        if plan.family is not None and not self.prefit:
-            weight_space_family(fitted, plan.names)
-        aligned = align_mlps(fitted, plan.names) if self.align else None
-        if plan.family == "mlp" and plan.held_out:
-            return (
-                fitted,
-                aligned,
-                ModelSoups([(aligned or fitted, X, None)], merger, plan.scorer),
-            )
-        if outputs is None:
-            return fitted, aligned, None
-        # cross_val_predict lays columns out in the sorted classes.
-        member_classes = (
-            [est.classes_ for est in fitted]
-            if self.prefit
-            else [plan.classes] * len(fitted)
-        )
-        return (
-            fitted,
-            aligned,
-            self._output_soups(outputs, plan, member_classes, fitted[0]),
-        )
-
-    def _run_recipe(self, plan, soups, progress):
-        """``(weights, path, member_scores)`` of the recipe on the soups."""
-        if soups is None:
-            # VotingClassifier's fit: the user's weights, nothing scored.
-            m = len(plan.named)
-            weights = np.ones(m) if plan.user_weights is None else plan.user_weights
-            weights = weights / weights.sum()
-            path = [(int(j), np.nan) for j in np.flatnonzero(weights)]
-            return weights, path, np.full(m, np.nan)
-        member_scores = soups.member_scores()
-        n_steps = (
-            self.n_iter if self.recipe == "ensemble_selection" else len(plan.named)
-        )
-        task = progress.subtask(f"recipe {self.recipe}", n_steps).begin()
-
-        def log(j, score):
-            task.subtask(f"step {plan.names[j]}").begin().end()
-            self._log(f"{self.recipe}: {plan.names[j]!r} -> {score:.6g}")
-
-        options = Bunch(
-            weights=plan.user_weights, member_scores=member_scores, n_iter=self.n_iter
-        )
-        weights, path = RECIPES[self.recipe](soups, options, log)
-        task.end()
-        return weights, path, member_scores
+        return self._fit(X, y, sample_weight, fit_params)
 
     def _fit_temperature(self, plan, soups, weights, progress):
         """Pool, then calibrate: the temperature of the pooled soup."""
@@ -626,23 +717,21 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
     def _set_fitted(
         self, plan, X, fitted, weights, path, member_scores, temperature, merged
     ):
-        """Every fitted attribute, all at once."""
-        self.classes_ = self._set_members(plan.named, fitted, X)
-        self.weights_ = weights
-        self.member_scores_ = member_scores
-        self.selection_path_ = [(plan.names[j], float(score)) for j, score in path]
+        super()._set_fitted(
+            plan, X, fitted, weights, path, member_scores, temperature, merged
+        )
+        self.classes_ = plan.classes
         self.temperature_ = temperature
-        if merged is not None:
-            self.merged_estimator_ = merged
-        elif "merged_estimator_" in self.__dict__:
-            del self.merged_estimator_
-        self._combine = self.combine
-        self._names = plan.names
-        self._pool_methods = plan.pool_methods
         self._proba_methods = plan.proba_methods
 
-    def _output_soups(self, raw, plan, member_classes, reference):
+    def _output_soups(self, raw, plan, fitted):
         """Members' raw outputs -> pooling spaces (converted one at a time)."""
+        # cross_val_predict lays columns out in the sorted classes.
+        member_classes = (
+            [est.classes_ for est in fitted]
+            if self.prefit
+            else [plan.classes] * len(fitted)
+        )
         spaces = []
         for j, method in enumerate(plan.pool_methods):
             space = to_pool_space(
@@ -661,42 +750,12 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
         if self.combine == "logit":
             link = "softmax"
         elif plan.family == "linear":
-            link = linear_link(reference, plan.classes)
+            link = linear_link(fitted[0], plan.classes)
         else:
             link = "identity"
         return OutputSoups(spaces, plan.scorer, link=link)
 
-    def _fold_models(self, plan, X):
-        """Members fitted on each training fold (for merged candidates)."""
-        (X,) = indexable(X)
-        splits = self._splits(X, plan.y, plan.split_params)
-        jobs = [(f, name, est) for f in range(len(splits)) for name, est in plan.named]
-        fitted = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_on_rows)(
-                est, X, plan.y, splits[f][0], plan.member_params[name]
-            )
-            for f, name, est in jobs
-        )
-        m, groups = len(plan.named), []
-        for f, (_, test) in enumerate(splits):
-            models = fitted[f * m : (f + 1) * m]
-            weight_space_family(models, plan.names)
-            if self.align:
-                models = align_mlps(models, plan.names)
-            groups.append((models, _safe_indexing(X, test), test))
-        return groups
-
     # Prediction ----------------------------------------------------------------
-
-    def _outputs(self, X, indices, methods):
-        """Raw outputs of the members at ``indices``, chunk by chunk."""
-        members = [self.estimators_[j] for j in indices]
-        for rows, X_rows in row_chunks(X):
-            yield (
-                rows,
-                members,
-                member_outputs(members, X_rows, methods, n_jobs=self.n_jobs),
-            )
 
     def _pooled(self, X):
         """``("proba", p)`` or ``("logit", z)``: the soup's pooled output on
@@ -1007,35 +1066,6 @@ class SoupClassifier(ClassifierMixin, TransformerMixin, _BaseMembers):
         result = np.zeros((n, len(self.estimators_)))
         result[:, active] = share
         return result
-
-    # Metadata and display -------------------------------------------------------------
-
-    def get_metadata_routing(self):
-        """Get metadata routing of this object.
-
-        The soup consumes ``sample_weight`` itself (held-out scores,
-        temperature) and, with ``prefit=False``, routes ``fit`` metadata to
-        each member's ``fit``.
-
-        Returns
-        -------
-        routing : MetadataRouter
-        """
-        router = super().get_metadata_routing()
-        router.add_self_request(self)
-        return router
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = []
-        return tags
-
-    def _sk_visual_block_(self):
-        names, estimators = zip(*name_members(self.estimators), strict=True)
-        return _VisualBlock("parallel", estimators, names=names)
-
-
-# Helpers ---------------------------------------------------------------------------
 
 
 def _fit_on_rows(estimator, X, y, rows, fit_params):

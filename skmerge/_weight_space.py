@@ -1,15 +1,18 @@
 # Authors: The skmerge developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Weight-space averaging of fitted classifiers (``combine="params"``).
+"""Weight-space averaging of fitted classifiers and regressors
+(``combine="params"``).
 
 Members of one family are averaged parameter by parameter into one new fitted
 estimator of that family:
 
-- ``"linear"``: classifiers whose predictions come from ``coef_`` and
-  ``intercept_`` (LogisticRegression, SGDClassifier, LinearSVC,
-  RidgeClassifier, Perceptron, ...). Averaging the parameters averages the
-  decision functions exactly.
-- ``"mlp"``: :class:`~sklearn.neural_network.MLPClassifier` with identical
+- ``"linear"``: classifiers and regressors whose predictions come from
+  ``coef_`` and ``intercept_`` (LogisticRegression, SGDClassifier,
+  LinearSVC, RidgeClassifier, Perceptron, LinearRegression, Ridge, Lasso,
+  ElasticNet, SGDRegressor, HuberRegressor, ...). Averaging the parameters
+  averages the decision functions (a regressor's predictions) exactly.
+- ``"mlp"``: :class:`~sklearn.neural_network.MLPClassifier` or
+  :class:`~sklearn.neural_network.MLPRegressor` with identical
   layer shapes and activations; ``coefs_`` and ``intercepts_`` are averaged
   layer by layer. Networks trained from different initialisations should be
   aligned first with :func:`align_mlps` (weight matching, Ainsworth et al.
@@ -32,24 +35,32 @@ import types
 import numpy as np
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_regressor
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.linear_model._base import LinearClassifierMixin, LinearModel
 from sklearn.linear_model._stochastic_gradient import BaseSGD
-from sklearn.neural_network import MLPClassifier
 from sklearn.neural_network._multilayer_perceptron import BaseMultilayerPerceptron
 from sklearn.pipeline import Pipeline
 
 from skmerge._base import to_class_columns
 
 _USE_PROBA = 'Use combine="proba" to average their predicted probabilities instead.'
+_USE_MEAN = 'Use combine="mean" to average their predictions instead.'
 
 _SUPPORTED = (
-    "averaging parameters needs fitted linear classifiers with coef_ and "
+    "averaging parameters needs fitted linear models with coef_ and "
     "intercept_ (such as LogisticRegression, SGDClassifier, LinearSVC, "
-    "RidgeClassifier), fitted MLPClassifiers, or Pipelines ending in one of them"
+    "RidgeClassifier, LinearRegression, Ridge, SGDRegressor), fitted "
+    "MLPClassifiers or MLPRegressors, or Pipelines ending in one of them"
 )
+
+
+def _use_instead(estimators):
+    """The pooling to suggest instead of averaging parameters."""
+    if any(is_regressor(final_step(est)) for est in estimators):
+        return _USE_MEAN
+    return _USE_PROBA
 
 
 def weight_space_family(estimators, names):
@@ -167,7 +178,7 @@ def align_mlps(estimators, names, *, max_iter=100):
 
     Parameters
     ----------
-    estimators : list of MLPClassifier
+    estimators : list of MLPClassifier or MLPRegressor
         Fitted MLPs with the same layer shapes, activation and classes.
         :class:`~sklearn.frozen.FrozenEstimator` wrappers are unwrapped.
     names : list of str
@@ -177,7 +188,7 @@ def align_mlps(estimators, names, *, max_iter=100):
 
     Returns
     -------
-    aligned : list of MLPClassifier
+    aligned : list of MLPClassifier or MLPRegressor
         New estimators: a copy of the first member, then each other member
         with its hidden units permuted. Each computes the same function as the
         member it comes from (equal up to float rounding).
@@ -185,7 +196,7 @@ def align_mlps(estimators, names, *, max_iter=100):
     Raises
     ------
     ValueError
-        If a member is not a fitted MLPClassifier, or members differ in layer
+        If a member is not a fitted MLP, or members differ in layer
         shapes, activations or classes.
 
     Examples
@@ -209,23 +220,23 @@ def align_mlps(estimators, names, *, max_iter=100):
         raise ValueError(f"max_iter must be an integer >= 1; got {max_iter!r}.")
     estimators, labels = _unwrap_members(estimators, names)
     for est, label in zip(estimators, labels, strict=True):
-        if not isinstance(est, MLPClassifier) or not hasattr(est, "coefs_"):
+        if not isinstance(est, BaseMultilayerPerceptron) or not hasattr(est, "coefs_"):
             what = (
-                "an unfitted MLPClassifier"
-                if isinstance(est, MLPClassifier)
+                f"an unfitted {type(est).__name__}"
+                if isinstance(est, BaseMultilayerPerceptron)
                 else f"a {type(est).__name__}"
             )
             raise ValueError(
-                'align="permutation" needs fitted MLPClassifier members; '
-                f"{label} is {what}."
+                'align="permutation" needs fitted MLPClassifier or MLPRegressor '
+                f"members; {label} is {what}."
             )
     _check_mlps(estimators, labels)
 
     ref = estimators[0]
-    ref_coefs, ref_intercepts = _mlp_params(ref, ref.classes_)
+    ref_coefs, ref_intercepts = _mlp_params(ref, _classes(ref))
     aligned = [copy.deepcopy(ref)]
     for est in estimators[1:]:
-        coefs, intercepts = _mlp_params(est, ref.classes_)
+        coefs, intercepts = _mlp_params(est, _classes(ref))
         perms = _weight_matching(ref_coefs, ref_intercepts, coefs, intercepts, max_iter)
         aligned.append(permute_mlp_hidden(est, perms))
     return aligned
@@ -241,7 +252,7 @@ def permute_mlp_hidden(mlp, perms):
 
     Parameters
     ----------
-    mlp : MLPClassifier
+    mlp : MLPClassifier or MLPRegressor
         A fitted MLP (a :class:`~sklearn.frozen.FrozenEstimator` wrapper is
         unwrapped). It is not modified.
     perms : list of array-like of int
@@ -249,13 +260,13 @@ def permute_mlp_hidden(mlp, perms):
 
     Returns
     -------
-    permuted : MLPClassifier
+    permuted : MLPClassifier or MLPRegressor
         A new fitted estimator.
 
     Raises
     ------
     ValueError
-        If `mlp` is not a fitted MLPClassifier, or `perms` does not hold one
+        If `mlp` is not a fitted MLP, or `perms` does not hold one
         permutation of the right size per hidden layer.
 
     Examples
@@ -273,9 +284,9 @@ def permute_mlp_hidden(mlp, perms):
     True
     """
     mlp = unwrap(mlp)
-    if not isinstance(mlp, MLPClassifier) or not hasattr(mlp, "coefs_"):
+    if not isinstance(mlp, BaseMultilayerPerceptron) or not hasattr(mlp, "coefs_"):
         raise ValueError(
-            "permute_mlp_hidden needs a fitted MLPClassifier; "
+            "permute_mlp_hidden needs a fitted MLPClassifier or MLPRegressor; "
             f"got {type(mlp).__name__}."
         )
     sizes = [b.shape[0] for b in mlp.intercepts_[:-1]]
@@ -495,8 +506,9 @@ def check_alignable(named):
     for name, est in named:
         if not isinstance(unwrap(est), BaseMultilayerPerceptron):
             raise ValueError(
-                'align="permutation" needs combine="params" over MLPClassifier '
-                f"members; member {name!r} is a {type(unwrap(est)).__name__}."
+                'align="permutation" needs combine="params" over MLP members '
+                "(MLPClassifier or MLPRegressor); "
+                f"member {name!r} is a {type(unwrap(est)).__name__}."
             )
 
 
@@ -533,7 +545,7 @@ def _check_unfitted(named):
         if family not in ("linear", "mlp"):
             raise ValueError(
                 f"{_describe(est, label)} cannot be averaged in weight space: "
-                f"{_SUPPORTED}. {_USE_PROBA}"
+                f"{_SUPPORTED}. {_use_instead(members)}"
             )
     _check_same_class(members, labels)
     first = final_step(members[0])
@@ -547,7 +559,7 @@ def _check_unfitted(named):
                     raise ValueError(
                         f"{labels[0]} and {label} have different {param}: {a!r} vs "
                         f"{b!r}; weight-space averaging needs identical networks. "
-                        f"{_USE_PROBA}"
+                        f"{_use_instead(members)}"
                     )
 
 
@@ -565,7 +577,7 @@ def _check_family(estimators, labels):
     if unsupported:
         raise ValueError(
             f"{', '.join(unsupported)} cannot be averaged in weight space: "
-            f"{_SUPPORTED}. {_USE_PROBA}"
+            f"{_SUPPORTED}. {_use_instead(estimators)}"
         )
     _check_same_class(estimators, labels)
     family = _family(estimators[0])
@@ -585,11 +597,18 @@ def _check_same_class(estimators, labels):
             raise ValueError(
                 f"{_describe(first, first_label)} and {_describe(est, label)} "
                 "are of different classes; weight-space averaging needs "
-                f"members of one class. {_USE_PROBA}"
+                f"members of one class. {_use_instead(estimators)}"
             )
 
 
+def _classes(est):
+    """A classifier's ``classes_``; None for a regressor (no output order)."""
+    return getattr(est, "classes_", None)
+
+
 def _check_classes(ref, est, ref_label, label):
+    if _classes(ref) is None:
+        return
     ref_classes, classes = np.asarray(ref.classes_), np.asarray(est.classes_)
     if len(ref_classes) != len(classes) or set(ref_classes.tolist()) != set(
         classes.tolist()
@@ -600,7 +619,15 @@ def _check_classes(ref, est, ref_label, label):
         )
 
 
-def _check_outputs(n_outputs, n_classes, label, what):
+def _check_outputs(n_outputs, est, label, what):
+    if _classes(est) is None:
+        if n_outputs != 1:
+            raise ValueError(
+                f"{label} has {what} with {n_outputs} outputs; skmerge merges "
+                "regressors of one target."
+            )
+        return
+    n_classes = len(est.classes_)
     if n_outputs != n_classes and not (n_outputs == 1 and n_classes == 2):
         raise ValueError(
             f"{label} has {what} with {n_outputs} output(s) for {n_classes} "
@@ -624,7 +651,7 @@ def _check_linear(estimators, labels):
                 f"{label} has intercept_ of shape {intercept_shape} for coef_ "
                 f"of shape {est.coef_.shape}."
             )
-        _check_outputs(n_rows, len(est.classes_), label, "coef_")
+        _check_outputs(n_rows, est, label, "coef_")
 
 
 def _check_mlps(estimators, labels):
@@ -637,16 +664,17 @@ def _check_mlps(estimators, labels):
                 raise ValueError(
                     f"{ref_label} and {label} have different {attr}: "
                     f"{getattr(ref, attr)!r} vs {getattr(est, attr)!r}; "
-                    f"weight-space averaging needs identical networks. {_USE_PROBA}"
+                    "weight-space averaging needs identical networks. "
+                    + _use_instead(estimators)
                 )
         shapes = [c.shape for c in est.coefs_]
         if shapes != ref_shapes:
             raise ValueError(
                 f"{ref_label} and {label} have different layer shapes: coefs_ "
                 f"of shapes {ref_shapes} vs {shapes}; weight-space averaging "
-                f"needs identical hidden_layer_sizes. {_USE_PROBA}"
+                f"needs identical hidden_layer_sizes. {_use_instead(estimators)}"
             )
-        _check_outputs(shapes[-1][1], len(est.classes_), label, "an output layer")
+        _check_outputs(shapes[-1][1], est, label, "an output layer")
 
 
 def _check_pipelines(pipelines, labels):
@@ -657,7 +685,7 @@ def _check_pipelines(pipelines, labels):
         if step_names != ref_names:
             raise ValueError(
                 f"{ref_label} and {label} are Pipelines with different steps: "
-                f"{ref_names} vs {step_names}. {_USE_PROBA}"
+                f"{ref_names} vs {step_names}. {_use_instead(pipelines)}"
             )
         for (name, ref_step), (_, step) in zip(
             ref.steps[:-1], pipe.steps[:-1], strict=True
@@ -668,7 +696,7 @@ def _check_pipelines(pipelines, labels):
                     f"{ref_label} and {label} have differently fitted step "
                     f"{name!r} ({difference}); weight-space averaging needs "
                     "the steps before the final one fitted identically (fit "
-                    f"them once and share them). {_USE_PROBA}"
+                    f"them once and share them). {_use_instead(pipelines)}"
                 )
     final = ref_names[-1]
     _check_family(
@@ -865,12 +893,14 @@ def _linear_params(est, ref_classes):
     """``coef_`` and ``intercept_`` as :func:`coef_intercept`, in the output
     order of ``ref_classes``."""
     coef, intercept = coef_intercept(est)
+    if ref_classes is None:
+        return coef, intercept
     return _align_outputs(coef, intercept, est.classes_, ref_classes, axis=0)
 
 
 def _average_linear(estimators, weights):
     ref = estimators[0]
-    params = [_linear_params(est, ref.classes_) for est in estimators]
+    params = [_linear_params(est, _classes(ref)) for est in estimators]
     coef = _weighted_mean([c for c, _ in params], weights, ref.coef_.dtype)
     intercept_dtype = np.asarray(ref.intercept_).dtype
     intercept = _weighted_mean([b for _, b in params], weights, intercept_dtype)
@@ -891,15 +921,16 @@ def _average_linear(estimators, weights):
 
 def _mlp_params(mlp, ref_classes):
     coefs, intercepts = list(mlp.coefs_), list(mlp.intercepts_)
-    coefs[-1], intercepts[-1] = _align_outputs(
-        coefs[-1], intercepts[-1], mlp.classes_, ref_classes, axis=1
-    )
+    if ref_classes is not None:
+        coefs[-1], intercepts[-1] = _align_outputs(
+            coefs[-1], intercepts[-1], mlp.classes_, ref_classes, axis=1
+        )
     return coefs, intercepts
 
 
 def _average_mlps(estimators, weights):
     ref = estimators[0]
-    params = [_mlp_params(est, ref.classes_) for est in estimators]
+    params = [_mlp_params(est, _classes(ref)) for est in estimators]
     merged = copy.deepcopy(ref)
     merged.coefs_ = [
         _weighted_mean([p[0][i] for p in params], weights, c.dtype)

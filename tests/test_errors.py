@@ -543,12 +543,13 @@ ROWS = [
     ("soup-align-linear",
      lambda c: S(c, [("a", c.lr_a), ("b", c.lr_b)], combine="params",
                  align="permutation"), ValueError,
-     r'align="permutation" needs combine="params" over MLPClassifier members; '
+     r'align="permutation" needs combine="params" over MLP members '
+     r"\(MLPClassifier or MLPRegressor\); "
      r"member 'a' is a CountingLogisticRegression", False),
     ("soup-align-linear-prefit-false",
      lambda c: S(c, [("a", LR()), ("b", LR())], combine="params",
                  align="permutation", prefit=False), ValueError,
-     r'align="permutation" needs combine="params" over MLPClassifier members',
+     r'align="permutation" needs combine="params" over MLP members',
      False),
     ("soup-align-without-params",
      lambda c: S(c, [c.mlp4, c.mlp4_tanh], align="permutation"), ValueError,

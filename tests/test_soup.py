@@ -785,7 +785,7 @@ def _errors(data, lrs, mixed):
         (
             dict(estimators=lrs[:2], combine="params", align="permutation"),
             ValueError,
-            'align="permutation" needs combine="params" over MLPClassifier'
+            'align="permutation" needs combine="params" over MLP members'
             ".*LogisticRegression",
         ),
         (

@@ -1,10 +1,12 @@
 # Authors: The skmerge developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Merge fitted scikit-learn classifiers into one better, calibrated predictor.
+"""Merge fitted scikit-learn classifiers or regressors into one better,
+calibrated predictor.
 
 - :class:`SoupClassifier`: model soups over fitted members (probability,
   logit, vote or weight-space averaging) with uniform, greedy, ensemble
-  selection and optimised recipes.
+  selection and optimised recipes; :class:`SoupRegressor` the same for
+  regressors (mean, median or weight-space averaging).
 - :class:`StackingMerger`: a meta-learner over members' outputs, prefit or
   cross-validated, merged into one linear model when that is exact.
 - :class:`TemperatureCalibratedClassifier` and :func:`fit_temperature`:
@@ -16,7 +18,7 @@
 """
 
 from skmerge._calibration import CalibratedClassifier
-from skmerge._soup import SoupClassifier
+from skmerge._soup import SoupClassifier, SoupRegressor
 from skmerge._stacking import StackingMerger
 from skmerge._temperature import TemperatureCalibratedClassifier, fit_temperature
 
@@ -25,6 +27,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CalibratedClassifier",
     "SoupClassifier",
+    "SoupRegressor",
     "StackingMerger",
     "TemperatureCalibratedClassifier",
     "fit_temperature",

@@ -641,7 +641,7 @@ def weighted_median(values, weights):
     >>> weighted_median(values, [1, 1, 1])
     array([2., 5.])
     >>> weighted_median(values, [1, 1, 2])
-    array([6., 3.])
+    array([6. , 2.5])
     """
     values = np.asarray(values, dtype=np.float64)
     order = np.argsort(values, axis=0, kind="stable")

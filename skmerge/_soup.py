@@ -1,6 +1,7 @@
 # Authors: The skmerge developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""SoupClassifier: probability soups, weight-space soups and their recipes."""
+"""SoupClassifier and SoupRegressor: pooled soups, weight-space soups and
+their recipes."""
 
 import warnings
 from numbers import Integral, Real
@@ -15,7 +16,7 @@ try:  # scikit-learn >= 1.7
     from sklearn.utils._repr_html.estimator import _VisualBlock
 except ImportError:  # scikit-learn 1.6
     from sklearn.utils._estimator_html_repr import _VisualBlock
-from sklearn.base import ClassifierMixin
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.metadata_routing import _raise_for_params, process_routing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.parallel import Parallel, delayed
@@ -45,14 +46,18 @@ from skmerge._base import (
 from skmerge._progress import Task, running
 from skmerge._recipes import (
     RECIPES,
+    REGRESSION_SCORINGS,
     SCORINGS,
+    MedianSoups,
     ModelSoups,
     OutputSoups,
+    RegressionScorer,
     Scorer,
     member_proba,
     pool,
     proba_to_logits,
     to_pool_space,
+    weighted_median,
 )
 from skmerge._temperature import fit_temperature
 from skmerge._weight_space import (
@@ -1066,6 +1071,387 @@ class SoupClassifier(ClassifierMixin, _BaseSoup):
         result = np.zeros((n, len(self.estimators_)))
         result[:, active] = share
         return result
+
+
+class SoupRegressor(RegressorMixin, _BaseSoup):
+    """Merge fitted regressors into one soup: pooled predictions or one model.
+
+    The regression twin of :class:`SoupClassifier`: the same members,
+    ``prefit`` and :func:`~sklearn.base.clone` semantics, recipes and
+    attributes, on predictions. With ``prefit=True`` (the default) the
+    members are already fitted and never refitted or modified: the ``X, y``
+    given to :meth:`fit` are held-out data for the recipe, and
+    ``GridSearchCV(SoupRegressor(models), {"recipe": [...]})`` never refits
+    a member. Members' predictions on the held-out data are computed once
+    per fit; every recipe step reuses them.
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator) tuples or list of estimators
+        The members: regressors (any, a
+        :class:`~sklearn.compose.TransformedTargetRegressor` included). A
+        plain list is named after the classes (``ridge-1``, ...). A member
+        can be set to ``"drop"`` with :meth:`set_params`.
+
+    combine : {"mean", "median", "params"}, default="mean"
+        How members are pooled:
+
+        - ``"mean"``: weighted mean of the members' predictions;
+        - ``"median"``: weighted median (the smallest prediction whose
+          members hold at least half the weight; the midpoint where they
+          hold exactly half, so equal weights give the median), robust to
+          one member's wild predictions;
+        - ``"params"``: weight-space soup. Members of one family (linear
+          regressors with ``coef_``/``intercept_`` such as LinearRegression,
+          Ridge, Lasso, ElasticNet, SGDRegressor, HuberRegressor;
+          ``MLPRegressor``; or Pipelines whose non-final steps are fitted
+          identically) are averaged parameter by parameter into one fitted
+          estimator, ``merged_estimator_``, which makes every prediction.
+          For linear members this equals ``combine="mean"`` exactly.
+
+    recipe : {"uniform", "greedy", "ensemble_selection", "optimized"}, \
+            default="uniform"
+        How weights are chosen on the held-out data, as in
+        :class:`SoupClassifier`: ``"uniform"`` (with ``weights``),
+        ``"greedy"`` (greedy soup, never below its best member on the
+        held-out data), ``"ensemble_selection"`` (``n_iter`` forward steps
+        with replacement) or ``"optimized"``: weights on the simplex
+        minimising minus the held-out ``scoring``. For the squared-error
+        scorings (``neg_mean_squared_error``,
+        ``neg_root_mean_squared_error``, ``r2``) this is a least-squares
+        problem on the simplex, solved exactly
+        (:func:`~skmerge._recipes.simplex_least_squares`); other scorings
+        and ``combine="median"`` use a derivative-free search (Powell) from
+        uniform weights. Never worse than uniform weights.
+
+    weights : array-like of shape (n_estimators,), default=None
+        Weights of ``recipe="uniform"`` (one per entry of ``estimators``,
+        non-negative, not all zero; normalised). Ignored, with a warning, by
+        the other recipes. ``None`` means equal weights.
+
+    scoring : str, scorer or callable, default="neg_root_mean_squared_error"
+        Held-out score (higher is better) of ``member_scores_`` and of the
+        recipes: a scikit-learn regression scorer name
+        (``neg_root_mean_squared_error``, ``neg_mean_squared_error``,
+        ``neg_mean_absolute_error``, ``r2``, ``neg_mean_squared_log_error``,
+        ...), a scorer object on ``predict`` (for a pinball loss,
+        ``make_scorer(mean_pinball_loss, alpha=0.9,
+        greater_is_better=False)``), whose metric is applied to the cached
+        predictions, or a callable ``scoring(y_true, y_pred) -> float``
+        (higher is better), given ``sample_weight=`` when it takes it and
+        weights were given.
+
+    prefit : bool, default=True
+        If True, members are fitted; ``fit`` uses them as they are. If False,
+        out-of-fold predictions from ``cv`` choose the weights, then clones
+        of the members are fitted on all the data given to :meth:`fit`. With
+        ``recipe="uniform"`` nothing needs out-of-fold predictions: each
+        member is fitted once, and ``combine="mean"`` is
+        :class:`~sklearn.ensemble.VotingRegressor`.
+
+    cv : int, cross-validation generator or iterable, default=5
+        Splits of the out-of-fold predictions when ``prefit=False``, from
+        ``check_cv(cv, y, classifier=False)``: an int is an unshuffled
+        :class:`~sklearn.model_selection.KFold`, as in
+        :class:`~sklearn.ensemble.StackingRegressor`. Drawn once, from a
+        copy of the splitter, so every member sees the same folds.
+
+    align : {"permutation"} or None, default=None
+        Only with ``combine="params"`` over ``MLPRegressor`` members:
+        permute each member's hidden units to match the first member's
+        before averaging (weight matching, Ainsworth et al. 2023).
+
+    n_iter : int >= 1, default=25
+        Steps of ``recipe="ensemble_selection"``.
+
+    n_jobs : int, default=None
+        Jobs for the members' predictions and, with ``prefit=False``, fits.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds what is random in skmerge itself; the recipes are
+        deterministic, and the folds are the splitter's (see ``cv``).
+
+    verbose : int, default=0
+        Print fitting progress and the recipe's steps when > 0.
+
+    Attributes
+    ----------
+    estimators_ : list of regressors
+        The members used, not dropped: the given objects themselves when
+        ``prefit=True``, fitted clones otherwise.
+
+    named_estimators_ : :class:`~sklearn.utils.Bunch`
+        Members by name (a dropped one as ``"drop"``).
+
+    weights_ : ndarray of shape (n_members,)
+        One weight per member of ``estimators_``, summing to 1; zero for a
+        member the recipe left out.
+
+    member_scores_ : ndarray of shape (n_members,)
+        Each member's held-out ``scoring`` (out-of-fold with
+        ``prefit=False``; NaN where nothing needed them).
+
+    selection_path_ : list of (str, float)
+        The soup built step by step, ``(member name, held-out score of the
+        soup after the step)``, as in :class:`SoupClassifier`.
+
+    merged_estimator_ : estimator
+        With ``combine="params"``: the single fitted estimator making the
+        predictions. Absent otherwise.
+
+    n_features_in_ : int
+        Number of features the members expect (when they record it).
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names the members saw (when they record them).
+
+    See Also
+    --------
+    SoupClassifier : The same for classifiers.
+    sklearn.ensemble.VotingRegressor : Averages regressors it fits itself,
+        with fixed weights.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.ensemble import HistGradientBoostingRegressor
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.neighbors import KNeighborsRegressor
+    >>> from skmerge import SoupRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)
+    >>> members = [
+    ...     Ridge(alpha=0.1).fit(X_train, y_train),
+    ...     KNeighborsRegressor(20).fit(X_train, y_train),
+    ...     HistGradientBoostingRegressor(max_iter=50, random_state=0).fit(
+    ...         X_train, y_train),
+    ... ]
+    >>> soup = SoupRegressor(members, recipe="optimized").fit(X_val, y_val)
+    >>> soup.member_scores_.round(1)
+    array([-56. , -56.2, -61.4])
+    >>> soup.weights_.round(2)
+    array([0.55, 0.45, 0.  ])
+    >>> round(soup.selection_path_[-1][1], 1)
+    -55.4
+    >>> soup.predict(X_val[:2]).round(1)
+    array([232. , 229.5])
+    >>> soup.contributions(X_val[:2]).round(1)
+    array([[128.2, 103.8,   0. ],
+           [132.7,  96.8,   0. ]])
+
+    A weight-space soup of linear regressors is one linear model:
+
+    >>> ridges = [Ridge(alpha=a).fit(X_train, y_train) for a in (0.01, 0.1, 1.0)]
+    >>> merged = SoupRegressor(ridges, combine="params").fit(X_val, y_val)
+    >>> type(merged.merged_estimator_).__name__
+    'Ridge'
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseSoup._parameter_constraints,
+        "combine": [StrOptions({"mean", "median", "params"})],
+        "scoring": [StrOptions(set(REGRESSION_SCORINGS)), callable],
+    }
+
+    def __init__(
+        self,
+        estimators,
+        *,
+        combine="mean",
+        recipe="uniform",
+        weights=None,
+        scoring="neg_root_mean_squared_error",
+        prefit=True,
+        cv=5,
+        align=None,
+        n_iter=25,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(estimators=estimators)
+        self.combine = combine
+        self.recipe = recipe
+        self.weights = weights
+        self.scoring = scoring
+        self.prefit = prefit
+        self.cv = cv
+        self.align = align
+        self.n_iter = n_iter
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _task_plan(self, named, X, y, sample_weight, family):
+        """Each member's method (``predict``) and the scorer."""
+        if self.prefit:
+            check_members_agree(named, X, classifier=False)
+        methods = [resolve_method(name, est, "predict", None) for name, est in named]
+        return dict(
+            pool_methods=methods,
+            scorer=RegressionScorer(self.scoring, y, sample_weight),
+            calibrate=False,
+        )
+
+    @_fit_context(
+        # members in `estimators` are not validated yet
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Choose the members' weights on held-out data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Held-out data when ``prefit=True``, training data otherwise;
+            passed to the members unchanged.
+
+        y : array-like of shape (n_samples,)
+            Target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the held-out scores and of the ``"optimized"``
+            objective; with ``prefit=False`` also passed to the members'
+            ``fit`` that take it (routed when metadata routing is enabled;
+            members whose ``fit`` does not take it are warned about).
+
+        **fit_params : dict
+            Other metadata for the members' ``fit`` with ``prefit=False``,
+            only with metadata routing enabled
+            (``sklearn.set_config(enable_metadata_routing=True)``), as in
+            :class:`~sklearn.ensemble.VotingRegressor`.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, fit_params)
+
+    def _output_soups(self, raw, plan, fitted):
+        """Members' predictions -> candidate soups (mean or median)."""
+        predictions = []
+        for j, method in enumerate(plan.pool_methods):
+            prediction = np.asarray(raw[j], dtype=np.float64).reshape(-1)
+            raw[j] = None
+            check_finite(
+                prediction,
+                plan.names[j],
+                plan.named[j][1],
+                method,
+                "data given to fit",
+                "a soup can only pool finite predictions",
+            )
+            predictions.append(prediction)
+        if self.combine == "median":
+            return MedianSoups(predictions, plan.scorer)
+        # Linear members' parameters average to their predictions' mean.
+        return OutputSoups(predictions, plan.scorer)
+
+    # Prediction ----------------------------------------------------------------
+
+    def _member_predictions(self, X, indices):
+        """Predictions of the members at ``indices`` on the rows of ``X``
+        (one chunk): shape (len(indices), n_samples)."""
+        members = [self.estimators_[j] for j in indices]
+        methods = [self._pool_methods[j] for j in indices]
+        outputs = member_outputs(members, X, methods, n_jobs=self.n_jobs)
+        return np.array(
+            [np.asarray(out, dtype=np.float64).reshape(-1) for out in outputs]
+        ).reshape(len(indices), -1)
+
+    def _pooled(self, X):
+        """The soup's prediction on the rows of ``X`` (one chunk)."""
+        if self._combine == "params":
+            return np.asarray(self.merged_estimator_.predict(X), dtype=np.float64)
+        active = np.flatnonzero(self.weights_)
+        predictions = self._member_predictions(X, active)
+        if self._combine == "median":
+            return weighted_median(predictions, self.weights_[active])
+        return pool(predictions, self.weights_[active])
+
+    def predict(self, X):
+        """Predict: the pooled soup, or the merged model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input passed to the members unchanged.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return in_chunks(self._pooled, X)
+
+    def transform(self, X):
+        """Members' predictions side by side.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input passed to the members unchanged.
+
+        Returns
+        -------
+        predictions : ndarray of shape (n_samples, n_members)
+            Columns in the order of ``estimators_``; see
+            :meth:`get_feature_names_out`.
+        """
+        check_is_fitted(self)
+        everyone = np.arange(len(self.estimators_))
+        return in_chunks(lambda rows: self._member_predictions(rows, everyone).T, X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of :meth:`transform`'s columns: the members' names.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self)
+        _check_feature_names_in(self, input_features, generate_names=False)
+        return np.asarray(self._names, dtype=object)
+
+    def contributions(self, X):
+        """Each member's weighted prediction ``w_j f_j(x)``.
+
+        With ``combine="mean"`` (and ``"params"`` over linear members, whose
+        merged model predicts the weighted mean exactly) the row sums are
+        the soup's predictions; with ``"median"`` and merged MLPs they show
+        the weighted members behind a prediction but do not add up to it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input passed to the members unchanged.
+
+        Returns
+        -------
+        contributions : ndarray of shape (n_samples, n_members)
+            Columns in the order of ``estimators_``; zero for members with
+            zero weight.
+        """
+        check_is_fitted(self)
+        active = np.flatnonzero(self.weights_)
+
+        def weighted(rows):
+            part = self._member_predictions(rows, active).T
+            result = np.zeros((part.shape[0], len(self.estimators_)))
+            result[:, active] = part * self.weights_[active]
+            return result
+
+        return in_chunks(weighted, X)
+
+
+# Helpers ---------------------------------------------------------------------------
 
 
 def _fit_on_rows(estimator, X, y, rows, fit_params):

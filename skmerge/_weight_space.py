@@ -203,6 +203,7 @@ def align_mlps(estimators, names, *, max_iter=100):
     --------
     >>> import warnings
     >>> from sklearn.datasets import load_iris
+    >>> from sklearn.neural_network import MLPClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")
@@ -273,6 +274,7 @@ def permute_mlp_hidden(mlp, perms):
     --------
     >>> import warnings
     >>> from sklearn.datasets import load_iris
+    >>> from sklearn.neural_network import MLPClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")

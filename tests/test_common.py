@@ -35,20 +35,22 @@ import warnings
 import pytest
 import sklearn
 from sklearn.base import clone
-from sklearn.datasets import make_classification
-from sklearn.linear_model import LogisticRegression, RidgeClassifier
+from sklearn.datasets import make_classification, make_regression
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier
 from sklearn.naive_bayes import GaussianNB
-from sklearn.neural_network import MLPClassifier
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmerge import (
     CalibratedClassifier,
     SoupClassifier,
+    SoupRegressor,
     StackingMerger,
     TemperatureCalibratedClassifier,
 )
@@ -58,6 +60,10 @@ SKLEARN_VERSION = tuple(int(part) for part in sklearn.__version__.split(".")[:2]
 
 def _tree():
     return DecisionTreeClassifier(max_depth=3, random_state=0)
+
+
+def _tree_regressor():
+    return DecisionTreeRegressor(max_depth=3, random_state=0)
 
 
 # cv=2 keeps the many fits of the checks cheap; a seed makes them repeatable.
@@ -197,6 +203,77 @@ def _instances():
             ),
             {},
         ),
+        # SoupRegressor: every combine and every recipe --------------------------
+        (SoupRegressor([Ridge(), _tree_regressor()], **SOUP), {}),
+        (
+            SoupRegressor(
+                [Ridge(), _tree_regressor(), KNeighborsRegressor(3)],
+                combine="median",
+                recipe="greedy",
+                **SOUP,
+            ),
+            dict.fromkeys(
+                [
+                    "check_sample_weight_equivalence_on_dense_data",
+                    "check_sample_weight_equivalence_on_sparse_data",
+                ],
+                _UNWEIGHTED_MEMBER.format("KNeighborsRegressor's", ""),
+            ),
+        ),
+        (
+            SoupRegressor(
+                [("ridge", Ridge()), ("tree", _tree_regressor())],
+                recipe="optimized",
+                **SOUP,
+            ),
+            {
+                "check_estimators_nan_inf": "only members with a non-zero weight "
+                "predict: on the check's data the optimized weights are all on "
+                "the tree, which accepts NaN, so predict does not raise where "
+                "the Ridge would"
+            },
+        ),
+        (
+            SoupRegressor(
+                [Ridge(), _tree_regressor()],
+                recipe="ensemble_selection",
+                n_iter=4,
+                scoring="neg_mean_absolute_error",
+                **SOUP,
+            ),
+            {},
+        ),
+        (
+            SoupRegressor(
+                [Ridge(alpha=0.1), Ridge(alpha=10.0)],
+                combine="params",
+                recipe="optimized",
+                **SOUP,
+            ),
+            {},
+        ),
+        (
+            SoupRegressor(
+                [
+                    MLPRegressor(hidden_layer_sizes=(4,), max_iter=20, random_state=s)
+                    for s in (0, 1)
+                ],
+                combine="params",
+                align="permutation",
+                **SOUP,
+            ),
+            dict.fromkeys(
+                [
+                    "check_regressors_train",
+                    "check_regressors_train(readonly_memmap=True)",
+                    "check_regressors_train(readonly_memmap=True,X_dtype=float32)",
+                ],
+                "an MLPRegressor of 20 iterations scores below the check's R^2 "
+                "floor of 0.5 on its own (and so does their merged soup); "
+                "members that pass it (500 iterations) make these checks 40 s "
+                "slower",
+            ),
+        ),
         # TemperatureCalibratedClassifier -----------------------------------------
         (TemperatureCalibratedClassifier(LogisticRegression(), prefit=False, cv=2), {}),
         (
@@ -290,6 +367,7 @@ def _prefit_instances():
     lr = LogisticRegression().fit(X, y)
     nb = GaussianNB().fit(X, y)
     ridge = RidgeClassifier().fit(X, y)
+    X_reg, y_reg = make_regression(n_samples=120, n_features=5, random_state=0)
     return {
         "soup-proba": SoupClassifier([lr, nb], recipe="greedy"),
         "soup-params": SoupClassifier(
@@ -303,6 +381,13 @@ def _prefit_instances():
         "calibrated": CalibratedClassifier(nb, method="vector"),
         "calibrated-soup": TemperatureCalibratedClassifier(
             SoupClassifier([lr, nb]).fit(X, y)
+        ),
+        "soup-regressor": SoupRegressor(
+            [Ridge().fit(X_reg, y_reg), _tree_regressor().fit(X_reg, y_reg)],
+            recipe="optimized",
+        ),
+        "soup-regressor-params": SoupRegressor(
+            [Ridge(alpha=a).fit(X_reg, y_reg) for a in (0.1, 10.0)], combine="params"
         ),
     }
 

@@ -34,24 +34,26 @@ import joblib
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.base import BaseEstimator, clone
-from sklearn.datasets import make_classification
+from sklearn.base import BaseEstimator, clone, is_regressor
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.datasets import make_classification, make_regression
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LogisticRegression, RidgeClassifier
-from sklearn.metrics import log_loss
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier
+from sklearn.metrics import log_loss, mean_squared_error
 from sklearn.model_selection import (
     GridSearchCV,
+    KFold,
     ParameterGrid,
     StratifiedKFold,
     cross_validate,
 )
 from sklearn.naive_bayes import GaussianNB
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.neural_network import MLPClassifier
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import LinearSVC
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 try:
     from joblib import parallel_config
@@ -60,7 +62,7 @@ except ImportError:  # joblib < 1.3
 
 import skmerge._base as base_module
 from skmerge._calibration import CalibratedClassifier
-from skmerge._soup import SoupClassifier
+from skmerge._soup import SoupClassifier, SoupRegressor
 from skmerge._stacking import StackingMerger
 from skmerge._temperature import TemperatureCalibratedClassifier
 
@@ -79,11 +81,23 @@ def _split(n_classes):
     return X[:160], y[:160], X[160:280], y[160:280], X[280:], y[280:]
 
 
+def _regression_split():
+    X, y = make_regression(
+        n_samples=360, n_features=6, n_informative=4, noise=20.0, random_state=0
+    )
+    return X[:160], y[:160], X[160:280], y[160:280], X[280:], y[280:]
+
+
 @pytest.fixture(scope="module")
 def data():
-    """(X_train, y_train, X_held, y_held, X_test, y_test), three-class and
-    binary: members train on `train`, skmerge fits on `held`."""
-    return {"multiclass": _split(3), "binary": _split(2)}
+    """(X_train, y_train, X_held, y_held, X_test, y_test), three-class,
+    binary and regression: members train on `train`, skmerge fits on
+    `held`."""
+    return {
+        "multiclass": _split(3),
+        "binary": _split(2),
+        "regression": _regression_split(),
+    }
 
 
 def _quietly(func, *args, **kwargs):
@@ -135,9 +149,40 @@ def _members(X, y, X_held, y_held):
     }
 
 
+def _regression_members(X, y, X_held, y_held):
+    """Fitted regressors of every kind skmerge handles."""
+    scaler = StandardScaler().fit(X)
+    return {
+        "held": (X_held, y_held),
+        "ridge": [Ridge(alpha=alpha).fit(X, y) for alpha in (0.1, 10.0, 100.0)],
+        "mixed": [
+            Ridge(alpha=1.0).fit(X, y),
+            DecisionTreeRegressor(max_depth=3, random_state=0).fit(X, y),
+            KNeighborsRegressor(10).fit(X, y),
+        ],
+        "ttr": TransformedTargetRegressor(
+            KNeighborsRegressor(5), transformer=StandardScaler()
+        ).fit(X, y),
+        "mlp": [
+            _quietly(
+                MLPRegressor(
+                    hidden_layer_sizes=(5,), max_iter=100, random_state=seed
+                ).fit,
+                X,
+                y,
+            )
+            for seed in (0, 1)
+        ],
+        "pipe": [make_pipeline(scaler, Ridge(alpha=a)).fit(X, y) for a in (0.1, 30.0)],
+    }
+
+
 @pytest.fixture(scope="module")
 def members(data):
-    return {task: _members(*split[:4]) for task, split in data.items()}
+    return {
+        task: (_regression_members if task == "regression" else _members)(*split[:4])
+        for task, split in data.items()
+    }
 
 
 class Case(NamedTuple):
@@ -150,6 +195,7 @@ class Case(NamedTuple):
     grid: dict
     binary: bool = False
     merged: bool | None = None
+    regression: bool = False
 
 
 def _fitted(m, est):
@@ -252,6 +298,47 @@ CONFIGS = {
     "soup-n-jobs": Case(
         lambda m: SoupClassifier(m["mixed"], n_jobs=2),
         {"recipe": ["uniform", "greedy"]},
+    ),
+    # SoupRegressor: every combine and recipe ------------------------------------
+    "soup-reg-mean": Case(
+        lambda m: SoupRegressor(m["mixed"]),
+        {"recipe": ["uniform", "greedy"]},
+        regression=True,
+    ),
+    "soup-reg-median-selection": Case(
+        lambda m: SoupRegressor(
+            m["mixed"], combine="median", recipe="ensemble_selection", n_iter=5
+        ),
+        {"combine": ["mean", "median"]},
+        regression=True,
+    ),
+    "soup-reg-optimized": Case(
+        lambda m: SoupRegressor(m["mixed"] + [m["ttr"]], recipe="optimized"),
+        {"scoring": ["neg_root_mean_squared_error", "neg_mean_absolute_error"]},
+        regression=True,
+    ),
+    "soup-reg-params-linear": Case(
+        lambda m: SoupRegressor(m["ridge"], combine="params", recipe="greedy"),
+        {
+            "recipe": ["uniform", "greedy", "ensemble_selection", "optimized"],
+            "combine": ["mean", "median", "params"],
+        },
+        merged=True,
+        regression=True,
+    ),
+    "soup-reg-params-mlp": Case(
+        lambda m: SoupRegressor(
+            m["mlp"], combine="params", align="permutation", recipe="greedy"
+        ),
+        {"align": [None, "permutation"]},
+        merged=True,
+        regression=True,
+    ),
+    "soup-reg-params-pipelines": Case(
+        lambda m: SoupRegressor(m["pipe"], combine="params", recipe="optimized"),
+        {"recipe": ["uniform", "optimized"]},
+        merged=True,
+        regression=True,
     ),
     # StackingMerger -------------------------------------------------------------
     "stacking-auto": Case(
@@ -433,6 +520,29 @@ PREFIT_FALSE = {
         prefit=False,
         cv=3,
     ),
+    "soup-reg-optimized": lambda: SoupRegressor(
+        [
+            Ridge(),
+            DecisionTreeRegressor(max_depth=3, random_state=0),
+            KNeighborsRegressor(),
+        ],
+        prefit=False,
+        cv=3,
+        recipe="optimized",
+        random_state=0,
+    ),
+    "soup-reg-params-mlp": lambda: SoupRegressor(
+        [
+            MLPRegressor(hidden_layer_sizes=(4,), max_iter=30, random_state=s)
+            for s in (0, 1)
+        ],
+        combine="params",
+        align="permutation",
+        recipe="greedy",
+        prefit=False,
+        cv=2,
+        random_state=0,
+    ),
     "temperature": lambda: TemperatureCalibratedClassifier(
         LogisticRegression(), prefit=False, cv=3
     ),
@@ -450,9 +560,14 @@ def _setup(kind, name, data, members):
     """The unfitted estimator of a configuration, and the data to fit it on and
     to predict: (est, X_fit, y_fit, X_test, y_test)."""
     if kind == "prefit=False":
-        X_train, y_train, _, _, X_test, y_test = data["multiclass"]
-        return PREFIT_FALSE[name](), X_train, y_train, X_test, y_test
-    task = "binary" if CONFIGS[name].binary else "multiclass"
+        est = PREFIT_FALSE[name]()
+        task = "regression" if is_regressor(est) else "multiclass"
+        X_train, y_train, _, _, X_test, y_test = data[task]
+        return est, X_train, y_train, X_test, y_test
+    case = CONFIGS[name]
+    task = (
+        "regression" if case.regression else "binary" if case.binary else "multiclass"
+    )
     _, _, X_held, y_held, X_test, y_test = data[task]
     return CONFIGS[name].build(members[task]), X_held, y_held, X_test, y_test
 
@@ -472,7 +587,7 @@ ALL_PARAMS = [
 
 def _given(est):
     """The objects given to a skmerge estimator as its members."""
-    if isinstance(est, SoupClassifier | StackingMerger):
+    if isinstance(est, SoupClassifier | SoupRegressor | StackingMerger):
         listed = [e[1] if isinstance(e, tuple) else e for e in est.estimators]
         return [e for e in listed if not isinstance(e, str)]
     if isinstance(est, TemperatureCalibratedClassifier | CalibratedClassifier):
@@ -593,7 +708,7 @@ def test_members_are_never_modified(data, members, name):
 
     cloned = clone(est)
     _assert_unchanged(objects, before, "clone")
-    _quietly(cloned.fit, X_fit, y_fit).predict_proba(X_test)
+    _quietly(cloned.fit, X_fit, y_fit).predict(X_test)
     _assert_unchanged(objects, before, "fit of a clone")
     # (A search: test_search_over_own_parameters_never_fits_a_member.)
 
@@ -683,9 +798,12 @@ def test_search_over_own_parameters_never_fits_a_member(
     before = _fingerprints(objects)
     own = _fingerprint(est)
     fits = _record_fits(monkeypatch, objects)
-    cv = StratifiedKFold(2, shuffle=True, random_state=0)
+    regression = is_regressor(est)
+    splitter = KFold if regression else StratifiedKFold
+    cv = splitter(2, shuffle=True, random_state=0)
+    scoring = "neg_mean_squared_error" if regression else "neg_log_loss"
 
-    search = GridSearchCV(est, grid, cv=cv, scoring="neg_log_loss", error_score="raise")
+    search = GridSearchCV(est, grid, cv=cv, scoring=scoring, error_score="raise")
     _quietly(search.fit, X, y)
     result = _quietly(cross_validate, est, X, y, cv=cv, return_estimator=True)
     assert _fingerprint(est) == own  # the user's estimator: unfitted, unchanged
@@ -698,16 +816,14 @@ def test_search_over_own_parameters_never_fits_a_member(
     def fold_fit(params, train):
         return _quietly(clone(est).set_params(**params).fit, X[train], y[train])
 
+    def score(fitted, X_test, y_test):
+        if regression:
+            return -mean_squared_error(y_test, fitted.predict(X_test))
+        return -log_loss(y_test, fitted.predict_proba(X_test), labels=labels)
+
     manual = [
         np.mean(
-            [
-                -log_loss(
-                    y[test],
-                    fold_fit(params, train).predict_proba(X[test]),
-                    labels=labels,
-                )
-                for train, test in folds
-            ]
+            [score(fold_fit(params, train), X[test], y[test]) for train, test in folds]
         )
         for params in candidates
     ]
@@ -731,10 +847,10 @@ def test_search_over_own_parameters_never_fits_a_member(
         # (Also where the final estimator is the default, None.)
         assert isinstance(best.final_estimator_, LogisticRegression)
         assert best.final_estimator_.C == search.best_params_["final_estimator__C"]
-    assert search.score(X_test, y_test) == -log_loss(
-        y_test, best.predict_proba(X_test), labels=labels
-    )
-    assert_array_equal(search.predict_proba(X_test), best.predict_proba(X_test))
+    assert search.score(X_test, y_test) == score(best, X_test, y_test)
+    assert_array_equal(search.predict(X_test), best.predict(X_test))
+    if not regression:
+        assert_array_equal(search.predict_proba(X_test), best.predict_proba(X_test))
 
     assert not fits, f"fitted: {fits}"
     _assert_unchanged(objects, before, "GridSearchCV or cross_validate")
@@ -756,15 +872,16 @@ def test_chunked_prediction_equals_unchunked(data, members, name, monkeypatch):
 
 
 @pytest.mark.parametrize("name", _param(CONFIGS))
-def test_predict_proba_from_several_threads(data, members, name, monkeypatch):
+def test_prediction_from_several_threads(data, members, name, monkeypatch):
     est, X_fit, y_fit, X_test, _ = _setup("prefit", name, data, members)
     _quietly(est.fit, X_fit, y_fit)
+    predict = est.predict if is_regressor(est) else est.predict_proba
     # Small chunks, so that the threads interleave inside chunked prediction.
     _set_chunk_size(monkeypatch, 16)
     inputs = [X_test[i::3] for i in range(3)] * 4
-    expected = [est.predict_proba(X) for X in inputs]
+    expected = [predict(X) for X in inputs]
     with ThreadPoolExecutor(max_workers=6) as pool:
-        results = list(pool.map(est.predict_proba, inputs))
+        results = list(pool.map(predict, inputs))
     for got, want in zip(results, expected, strict=True):
         assert_array_equal(got, want)
 
@@ -791,6 +908,9 @@ def _peak_extra(func, X):
         "stacking",
         "stacking-merged",
         "temperature",
+        "regressor-predict",
+        "regressor-contributions",
+        "regressor-median",
     ],
 )
 def test_prediction_memory_is_bounded_by_the_chunk(monkeypatch, case):
@@ -818,6 +938,13 @@ def test_prediction_memory_is_bounded_by_the_chunk(monkeypatch, case):
     elif case == "temperature":
         est = TemperatureCalibratedClassifier(members[0]).fit(X_fit, y_fit)
         n_members = 1
+    elif case.startswith("regressor"):
+        # One output per member and sample.
+        y_reg = rng.normal(size=300)
+        members = [Ridge(alpha=10.0**j).fit(X_fit, y_reg) for j in range(n_members)]
+        combine = "median" if case == "regressor-median" else "mean"
+        est = SoupRegressor(members, combine=combine).fit(X_fit, y_reg)
+        method, k = case.split("-")[1] if combine == "mean" else "predict", 1
     else:
         est, method = SoupClassifier(members).fit(X_fit, y_fit), case
     X = rng.normal(size=(n, 4))
@@ -827,7 +954,12 @@ def test_prediction_memory_is_bounded_by_the_chunk(monkeypatch, case):
     extra = _peak_extra(func, X)
     budget = n_members * chunk * k * 8  # the members' outputs for one chunk
     all_outputs = n_members * n * k * 8
-    limit = 3 if method == "predict" else 5  # predict keeps labels only
+    # predict keeps labels only (a classifier's) or one column of values; a
+    # weighted median sorts one chunk's predictions (the order, the sorted
+    # values, their weights and cumulative weights: ~6 budgets).
+    limit = 3 if method == "predict" and k > 1 else 5
+    if case == "regressor-median":
+        limit = 8
     assert extra < limit * budget, (
         f"{case}: {extra / budget:.1f} chunk budgets of extra memory "
         f"(all members' outputs would be {all_outputs / budget:.0f})"
@@ -838,7 +970,9 @@ def test_prediction_memory_is_bounded_by_the_chunk(monkeypatch, case):
 
 
 def _summary(est, X):
-    out = {"proba": est.predict_proba(X), "predict": est.predict(X)}
+    out = {"predict": est.predict(X)}
+    if hasattr(est, "predict_proba"):
+        out["proba"] = est.predict_proba(X)
     for attr in ("weights_", "temperature_", "member_scores_", "coef_", "intercept_"):
         if hasattr(est, attr):
             out[attr] = np.asarray(getattr(est, attr))

@@ -88,18 +88,25 @@ PIPELINE_MEMBER_FAILURES = {
         "a Pipeline member's", " while metadata routing is disabled"
     ),
 }
-# MLPClassifier takes sample_weight from scikit-learn 1.7 on.
-MLP_MEMBER_FAILURES = (
-    dict.fromkeys(
-        [
-            "check_sample_weight_equivalence_on_dense_data",
-            "check_sample_weight_equivalence_on_sparse_data",
-        ],
-        _UNWEIGHTED_MEMBER.format("MLPClassifier's", " before scikit-learn 1.7"),
+
+
+def _mlp_member_failures(mlp):
+    """MLPClassifier and MLPRegressor take sample_weight from scikit-learn
+    1.7 on."""
+    return (
+        dict.fromkeys(
+            [
+                "check_sample_weight_equivalence_on_dense_data",
+                "check_sample_weight_equivalence_on_sparse_data",
+            ],
+            _UNWEIGHTED_MEMBER.format(f"{mlp}'s", " before scikit-learn 1.7"),
+        )
+        if SKLEARN_VERSION < (1, 7)
+        else {}
     )
-    if SKLEARN_VERSION < (1, 7)
-    else {}
-)
+
+
+MLP_MEMBER_FAILURES = _mlp_member_failures("MLPClassifier")
 
 
 def _instances():
@@ -272,7 +279,8 @@ def _instances():
                 "floor of 0.5 on its own (and so does their merged soup); "
                 "members that pass it (500 iterations) make these checks 40 s "
                 "slower",
-            ),
+            )
+            | _mlp_member_failures("MLPRegressor"),
         ),
         # TemperatureCalibratedClassifier -----------------------------------------
         (TemperatureCalibratedClassifier(LogisticRegression(), prefit=False, cv=2), {}),

@@ -480,9 +480,10 @@ class _MemberPhase:
         except TypeError:
             pass  # an X without a length: its members judge it
         except ValueError as exc:
+            what = "label" if is_classifier(self) else "target value"
             raise ValueError(
-                "`y` must hold one label per sample of X; got "
-                f"{y.shape[0]} labels for {_num_samples(X)} samples."
+                f"`y` must hold one {what} per sample of X; got "
+                f"{y.shape[0]} {what}s for {_num_samples(X)} samples."
             ) from exc
         return y
 

@@ -23,20 +23,21 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.datasets import make_classification
+from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import Lasso, LinearRegression, LogisticRegression, Ridge
+from sklearn.metrics import get_scorer
 from sklearn.naive_bayes import GaussianNB
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import LinearSVC
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
-from skmerge._soup import SoupClassifier
+from skmerge._soup import SoupClassifier, SoupRegressor
 from skmerge._stacking import StackingMerger
 from skmerge._temperature import TemperatureCalibratedClassifier, fit_temperature
 
@@ -96,6 +97,15 @@ class NonFinite(LogisticRegression):
         return decision
 
 
+class NonFiniteRegressor(Ridge):
+    """A ridge regression whose prediction is NaN in row 0."""
+
+    def predict(self, X):
+        prediction = np.array(super().predict(X), dtype=np.float64)
+        prediction[0] = np.nan
+        return prediction
+
+
 CountingLogisticRegression = _counting(LogisticRegression)
 CountingLinearSVC = _counting(LinearSVC)
 CountingGaussianNB = _counting(GaussianNB)
@@ -103,6 +113,12 @@ CountingDecisionTreeClassifier = _counting(DecisionTreeClassifier)
 CountingMLPClassifier = _counting(MLPClassifier)
 CountingOnlyPredict = _counting(OnlyPredict)
 CountingNonFinite = _counting(NonFinite)
+
+CountingRidge = _counting(Ridge)
+CountingLasso = _counting(Lasso)
+CountingDecisionTreeRegressor = _counting(DecisionTreeRegressor)
+CountingMLPRegressor = _counting(MLPRegressor)
+CountingNonFiniteRegressor = _counting(NonFiniteRegressor)
 
 LR = CountingLogisticRegression
 MLP = CountingMLPClassifier
@@ -157,9 +173,40 @@ def ctx():
             pipe_std=make_pipeline(StandardScaler(), LR()).fit(X_train, y_train),
             pipe_minmax=make_pipeline(MinMaxScaler(), LR()).fit(X_train, y_train),
         )
+    _add_regression(c)
     c.logits = np.array([[0.0, 1.0], [2.0, 0.5], [1.0, 1.5]])
     c.logit_y = np.array([1, 0, 0])
     return c
+
+
+def _add_regression(c):
+    """Held-out regression data (``Xr``, ``yr``) and fitted regressors."""
+    X, y = make_regression(n_samples=240, n_features=5, noise=5.0, random_state=0)
+    X_train, y_train = X[:150], y[:150]
+    c.Xr, c.yr = X[150:], y[150:]
+    c.Xr_df = pd.DataFrame(c.Xr, columns=list("abcde"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # MLPs stop early: convergence warnings
+        c.ridge_a = CountingRidge(alpha=1.0).fit(X_train, y_train)
+        c.ridge_b = CountingRidge(alpha=10.0).fit(X_train, y_train)
+        c.lasso = CountingLasso(alpha=0.1).fit(X_train, y_train)
+        c.tree_r = CountingDecisionTreeRegressor(max_depth=3, random_state=0).fit(
+            X_train, y_train
+        )
+        c.mlp_r4 = CountingMLPRegressor(
+            hidden_layer_sizes=(4,), max_iter=20, random_state=0
+        ).fit(X_train, y_train)
+        c.mlp_r5 = CountingMLPRegressor(
+            hidden_layer_sizes=(5,), max_iter=20, random_state=0
+        ).fit(X_train, y_train)
+        c.ridge_4_features = CountingRidge().fit(X_train[:, :4], y_train)
+        c.ridge_df = CountingRidge().fit(
+            pd.DataFrame(X_train, columns=list("abcde")), y_train
+        )
+        c.ridge_df_other = CountingRidge().fit(
+            pd.DataFrame(X_train, columns=["f0", "f1", "f2", "f3", "f4"]), y_train
+        )
+        c.non_finite_r = CountingNonFiniteRegressor().fit(X_train, y_train)
 
 
 def _fit(est, X, y, **fit_params):
@@ -182,6 +229,16 @@ def K(c, members, *, X=None, y=None, fit_params=None, **params):
         StackingMerger(members, **params),
         c.X if X is None else X,
         c.y if y is None else y,
+        **(fit_params or {}),
+    )
+
+
+def R(c, members, *, X=None, y=None, fit_params=None, **params):
+    """SoupRegressor(members, **params).fit(X, y) on held-out regression data."""
+    return _fit(
+        SoupRegressor(members, **params),
+        c.Xr if X is None else X,
+        c.yr if y is None else y,
         **(fit_params or {}),
     )
 
@@ -276,6 +333,102 @@ ROWS = [
                    r"an object implementing 'fit' and 'predict_proba'"), False),
     ("temperature-none-prefit", lambda c: T(c, None), ValueError,
      r"With prefit=True, `estimator` must be a fitted classifier; got None", False),
+    # -- SoupRegressor ---------------------------------------------------------
+    ("soupregressor-empty", lambda c: R(c, []), ValueError,
+     r"`estimators` must be a non-empty list", False),
+    ("soupregressor-all-dropped", lambda c: R(c, [("a", "drop")]), ValueError,
+     r"All members are dropped; at least one is required", False),
+    ("soupregressor-duplicate-names",
+     lambda c: R(c, [("a", c.ridge_a), ("a", c.ridge_b)]), ValueError,
+     r"Member names must be unique; got duplicates \['a'\]", False),
+    ("soupregressor-classifier-member",
+     lambda c: R(c, [("a", c.ridge_a), ("lr", c.lr_a)]), ValueError,
+     r"Member 'lr' \(CountingLogisticRegression\) is not a regressor", False),
+    ("soupregressor-classifier-member-prefit-false",
+     lambda c: R(c, [("a", CountingRidge()), ("lr", LR())], prefit=False),
+     ValueError, r"Member 'lr' \(CountingLogisticRegression\) is not a regressor",
+     False),
+    ("soupregressor-string-member", lambda c: R(c, [c.ridge_a, "ridge"]),
+     ValueError, r"Member 'ridge' \(str\) is not a scikit-learn regressor", False),
+    ("soupregressor-unfitted", lambda c: R(c, [("a", c.ridge_a), ("b", Ridge())]),
+     NotFittedError, _UNFITTED.format("b"), False),
+    ("soupregressor-feature-count",
+     lambda c: R(c, [("a", c.ridge_a), ("b", c.ridge_4_features)]), ValueError,
+     _N_FEATURES.format("a", "b") + r": 'a' expects 5 features, 'b' expects 4",
+     False),
+    ("soupregressor-feature-names",
+     lambda c: R(c, [("a", c.ridge_df), ("b", c.ridge_df_other)], X=c.Xr_df),
+     ValueError, _FEATURE_NAMES.format("a", "b"), False),
+    ("soupregressor-y-length", lambda c: R(c, [c.ridge_a, c.ridge_b], y=c.yr[:-1]),
+     ValueError, r"`y` must hold one target value per sample of X; got 89 target "
+     r"values for 90 samples", False),
+    ("soupregressor-y-nan",
+     lambda c: R(c, [c.ridge_a, c.ridge_b], y=np.r_[np.nan, c.yr[1:]]),
+     ValueError, r"Input y contains NaN", False),
+    ("soupregressor-y-strings",
+     lambda c: R(c, [c.ridge_a, c.ridge_b], y=np.array(["a"] * 90)), ValueError,
+     r"bytes/strings|could not convert|Unable to convert", False),
+    ("soupregressor-weights-length",
+     lambda c: R(c, [c.ridge_a, c.ridge_b], weights=[1.0]), ValueError,
+     r"Number of `estimators` and weights must be equal; got 1 weights, 2 "
+     r"estimators", False),
+    ("soupregressor-weights-negative",
+     lambda c: R(c, [c.ridge_a, c.ridge_b], weights=[1.0, -1.0]), ValueError,
+     r"`weights` must be non-negative", False),
+    ("soupregressor-weights-nan",
+     lambda c: R(c, [c.ridge_a, c.ridge_b], weights=[1.0, np.nan]), ValueError,
+     r"`weights` must not contain NaN", False),
+    ("soupregressor-weights-zero",
+     lambda c: R(c, [c.ridge_a, c.ridge_b], weights=[0.0, 0.0]), ValueError,
+     r"At least one member must have a positive weight", False),
+    ("soupregressor-combine-proba",
+     lambda c: R(c, [c.ridge_a, c.ridge_b], combine="proba"), InvalidParameterError,
+     _PARAM.format("combine", "SoupRegressor", r"a str among"), False),
+    ("soupregressor-n-iter-zero",
+     lambda c: R(c, [c.ridge_a, c.ridge_b], n_iter=0), InvalidParameterError,
+     _PARAM.format("n_iter", "SoupRegressor", r"an int in the range \[1, inf\)"),
+     False),
+    ("soupregressor-classification-scoring",
+     lambda c: R(c, [c.ridge_a, c.ridge_b], scoring="accuracy"),
+     InvalidParameterError, _PARAM.format("scoring", "SoupRegressor", ""), False),
+    ("soupregressor-classification-scorer",
+     lambda c: R(c, [c.ridge_a, c.ridge_b], scoring=get_scorer("neg_log_loss")),
+     ValueError, r"`scoring` must score a regressor's predict; got a scorer on "
+     r"'predict_proba'", False),
+    ("soupregressor-params-tree",
+     lambda c: R(c, [("a", c.ridge_a), ("t", c.tree_r)], combine="params"),
+     ValueError, r"member 't' \(CountingDecisionTreeRegressor\) cannot be averaged "
+     r'in weight space.*Use combine="mean"', False),
+    ("soupregressor-params-mixed-classes",
+     lambda c: R(c, [("a", c.ridge_a), ("l", c.lasso)], combine="params"),
+     ValueError, r"member 'a' \(CountingRidge\) and member 'l' \(CountingLasso\) "
+     r'are of different classes.*Use combine="mean"', False),
+    ("soupregressor-params-mlp-shapes",
+     lambda c: R(c, [("a", c.mlp_r4), ("b", c.mlp_r5)], combine="params"),
+     ValueError, r"member 'a' and member 'b' have different layer shapes", False),
+    ("soupregressor-params-mixed-prefit-false",
+     lambda c: R(c, [("a", CountingRidge()), ("t", CountingDecisionTreeRegressor())],
+                 combine="params", prefit=False),
+     ValueError, r"member 't' \(CountingDecisionTreeRegressor\) cannot be averaged",
+     False),
+    ("soupregressor-align-linear",
+     lambda c: R(c, [("a", c.ridge_a), ("b", c.ridge_b)], combine="params",
+                 align="permutation"), ValueError,
+     r"align=\"permutation\" needs combine=\"params\" over MLP members", False),
+    ("soupregressor-align-without-params",
+     lambda c: R(c, [c.mlp_r4, c.mlp_r5], align="permutation"), ValueError,
+     r"align=\"permutation\" applies to combine=\"params\" only", False),
+    ("soupregressor-sample-weight-length",
+     lambda c: R(c, [c.ridge_a, c.ridge_b], fit_params={"sample_weight": np.ones(45)}),
+     ValueError, _SW_LENGTH, False),
+    ("soupregressor-sample-weight-negative",
+     lambda c: R(c, [c.ridge_a, c.ridge_b],
+                 fit_params={"sample_weight": np.r_[-1.0, np.ones(89)]}),
+     ValueError, r"Negative values in data passed to `sample_weight`", False),
+    ("soupregressor-non-finite",
+     lambda c: R(c, [("a", c.ridge_a), ("b", c.non_finite_r)], recipe="greedy"),
+     ValueError, r"Member 'b' \(CountingNonFiniteRegressor\) returned non-finite "
+     r"values \(NaN or infinity\) from predict", True),
     # -- a member without the method a mode needs ---------------------------------
     ("soup-proba-without-predict-proba", lambda c: S(c, [c.lr_a, c.svc]),
      ValueError, _NO_METHOD.format("countinglinearsvc", "CountingLinearSVC",
@@ -723,7 +876,7 @@ def test_bad_input(ctx, build, exc, match, may_run_members):
 
 def test_every_estimator_is_in_the_matrix():
     prefixes = Counter(row[0].split("-")[0] for row in ROWS)
-    assert set(prefixes) == {"soup", "stacking", "temperature", "fit"}
+    assert set(prefixes) == {"soup", "soupregressor", "stacking", "temperature", "fit"}
     assert all(count >= 5 for count in prefixes.values())
     assert len({row[0] for row in ROWS}) == len(ROWS), "duplicate row ids"
 

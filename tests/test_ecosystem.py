@@ -20,11 +20,11 @@ import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import loguniform
 from sklearn.base import clone
-from sklearn.datasets import make_classification
+from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import VotingClassifier
 from sklearn.exceptions import UnsetMetadataPassedError
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
+from sklearn.metrics import log_loss, r2_score
 from sklearn.model_selection import (
     GridSearchCV,
     KFold,
@@ -32,15 +32,18 @@ from sklearn.model_selection import (
     ParameterSampler,
     RandomizedSearchCV,
     StratifiedKFold,
+    cross_validate,
 )
 from sklearn.naive_bayes import GaussianNB
-from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils import Bunch
 
 from skmerge import (
     SoupClassifier,
+    SoupRegressor,
     StackingMerger,
     TemperatureCalibratedClassifier,
     fit_temperature,
@@ -785,3 +788,173 @@ def test_member_without_sample_weight_is_fitted_unweighted_with_a_warning(
     if "lr" in fitted:
         weighted = LogisticRegression().fit(data.X, data.y, sample_weight=weights)
         assert_allclose(fitted["lr"].coef_, weighted.coef_)
+
+
+# Regressors ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def regression():
+    """Regression data: members train on `train`, skmerge fits on `held`."""
+    X, y = make_regression(
+        n_samples=420, n_features=6, n_informative=4, noise=10.0, random_state=0
+    )
+    return Bunch(
+        X=X[:270],
+        y=y[:270],
+        X_train=X[:150],
+        y_train=y[:150],
+        X_held=X[150:270],
+        y_held=y[150:270],
+        X_test=X[270:],
+        y_test=y[270:],
+    )
+
+
+def _regressors(prefit_members=None):
+    """The regressors, prefit over ``prefit_members`` or, without them,
+    fitting their own (named) members."""
+    if prefit_members is not None:
+        return {"soup": SoupRegressor(prefit_members, recipe="optimized")}
+    return {
+        "soup": SoupRegressor(
+            [("ridge", Ridge()), ("tree", DecisionTreeRegressor(random_state=0))],
+            recipe="greedy",
+            prefit=False,
+            cv=3,
+        ),
+    }
+
+
+REGRESSORS = list(_regressors())
+
+
+@pytest.mark.parametrize("name", REGRESSORS)
+def test_regressor_as_the_last_pipeline_step(regression, name):
+    r = regression
+    est = _regressors()[name]
+    pipe = make_pipeline(StandardScaler(), clone(est)).fit(r.X, r.y)
+    scaler = StandardScaler().fit(r.X)
+    by_hand = clone(est).fit(scaler.transform(r.X), r.y)
+    assert_allclose(pipe.predict(r.X_test), by_hand.predict(scaler.transform(r.X_test)))
+    assert pipe.score(r.X_test, r.y_test) == pytest.approx(
+        r2_score(r.y_test, by_hand.predict(scaler.transform(r.X_test)))
+    )
+
+
+@pytest.mark.parametrize("name", REGRESSORS)
+def test_regressor_grid_search_over_a_member_parameter(regression, name):
+    r = regression
+    cv = KFold(3)
+    candidates = list(ParameterGrid({"ridge__alpha": [0.1, 100.0]}))
+    search = GridSearchCV(_regressors()[name], {"ridge__alpha": [0.1, 100.0]}, cv=cv)
+    search.fit(r.X, r.y)
+    manual = [
+        np.mean(
+            [
+                _regressors()[name]
+                .set_params(**params)
+                .fit(r.X[train], r.y[train])
+                .score(r.X[test], r.y[test])
+                for train, test in cv.split(r.X)
+            ]
+        )
+        for params in candidates
+    ]
+    assert_allclose(search.cv_results_["mean_test_score"], manual)
+    scores = cross_validate(_regressors()[name], r.X, r.y, cv=cv)["test_score"]
+    assert_allclose(
+        scores,
+        [
+            _regressors()[name].fit(r.X[tr], r.y[tr]).score(r.X[te], r.y[te])
+            for tr, te in cv.split(r.X)
+        ],
+    )
+
+
+@pytest.mark.parametrize("name", REGRESSORS)
+def test_regressor_dataframes_feature_names_and_pandas_output(regression, name):
+    r = regression
+    train, held, test = _frame(r.X_train), _frame(r.X_held), _frame(r.X_test)
+    members = [
+        ("ridge", Ridge().fit(train, r.y_train)),
+        ("knn", KNeighborsRegressor(5).fit(train, r.y_train)),
+    ]
+    est = _regressors(members)[name].fit(held, r.y_held)
+    assert_array_equal(est.feature_names_in_, train.columns)
+    with pytest.raises(ValueError, match="feature names"):
+        est.predict(test[test.columns[::-1]])
+    out = clone(est).set_output(transform="pandas").fit(held, r.y_held).transform(test)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(est.get_feature_names_out())
+    assert_allclose(out.to_numpy(), est.transform(test))
+    if name == "soup":
+        assert list(out.columns) == ["ridge", "knn"]
+        assert_allclose(out["knn"], members[1][1].predict(test))
+
+
+class RecordingRidge(Ridge):
+    """Ridge that records the metadata given to its fit."""
+
+    def fit(self, X, y, sample_weight=None, metadata=None):
+        self.seen_ = {"n_samples": len(y), "metadata": metadata}
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("name", REGRESSORS)
+def test_regressor_sample_weight_with_and_without_routing(regression, name):
+    r = regression
+    w = np.random.default_rng(0).uniform(0.2, 3.0, size=len(r.y))
+    est = _regressors()[name].fit(r.X, r.y, sample_weight=w)
+    by_hand = Ridge().fit(r.X, r.y, sample_weight=w)
+    assert_allclose(est.named_estimators_["ridge"].coef_, by_hand.coef_)
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = _regressors()[name]
+        est.set_params(
+            ridge=RecordingRidge().set_fit_request(sample_weight=True, metadata=True),
+            tree=DecisionTreeRegressor(random_state=0).set_fit_request(
+                sample_weight=False
+            ),
+        )
+        if hasattr(est, "final_estimator"):
+            est.set_params(
+                final_estimator=RidgeCV().set_fit_request(sample_weight=True)
+            )
+        tags = np.arange(len(r.y))
+        est.fit(r.X, r.y, sample_weight=w, metadata=tags)
+        ridge = est.named_estimators_["ridge"]
+        assert_array_equal(ridge.seen_["metadata"], tags)
+        assert_allclose(ridge.coef_, by_hand.coef_)
+        unweighted = DecisionTreeRegressor(random_state=0).fit(r.X, r.y)
+        assert_allclose(
+            est.named_estimators_["tree"].predict(r.X_test),
+            unweighted.predict(r.X_test),
+        )
+
+
+def test_soup_regressor_verbose_and_callbacks(regression, capsys):
+    r = regression
+    soup = SoupRegressor(
+        [("ridge", Ridge()), ("tree", DecisionTreeRegressor(random_state=0))],
+        prefit=False,
+        recipe="greedy",
+        cv=3,
+        verbose=1,
+    ).fit(r.X, r.y)
+    out = capsys.readouterr().out
+    steps = re.findall(r"\[SoupRegressor\] greedy: '(\w+)'", out)
+    assert steps == [name for name, _ in soup.selection_path_]
+    if not HAS_CALLBACKS:
+        return
+    recorder = TaskTree()
+    members = list(soup.named_estimators_.items())
+    prefit = SoupRegressor(members, recipe="ensemble_selection", n_iter=3)
+    prefit.set_callbacks(recorder).fit(r.X_held, r.y_held)
+    (tree,) = recorder.trees
+    names = [n for n, _ in prefit.selection_path_]
+    assert tree == (
+        [(0, "SoupRegressor", "fit", 2), (1, "SoupRegressor", "predict members", 2)]
+        + [(2, "SoupRegressor", f"predict {n}", 0) for n in ("ridge", "tree")]
+        + [(1, "SoupRegressor", "recipe ensemble_selection", 3)]
+        + [(2, "SoupRegressor", f"step {n}", 0) for n in names]
+    )

@@ -1046,7 +1046,7 @@ def test_folds_come_from_cv_alone(data, members):
 
 def test_dask_cluster_gives_the_results_of_one_job(data, members):
     distributed = pytest.importorskip("distributed")
-    names = ["soup-optimized", "stacking", "temperature"]
+    names = ["soup-optimized", "stacking", "temperature", "soup-reg-optimized"]
     expected = {
         name: _fit_summary("prefit=False", name, data, members, 1) for name in names
     }

@@ -1,6 +1,7 @@
 # Authors: The skmerge developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""scikit-learn's VotingClassifier tests, ported onto SoupClassifier.
+"""scikit-learn's VotingClassifier and VotingRegressor tests, ported onto
+SoupClassifier and SoupRegressor.
 
 Every test of scikit-learn's ``sklearn/ensemble/tests/test_voting.py`` that
 concerns ``VotingClassifier``, with the same data and assertions, under the
@@ -10,7 +11,10 @@ correspondence
   ``VotingClassifier(estimators, voting="soft")``;
 - ``SoupClassifier(estimators, combine="vote", prefit=False)`` is
   ``VotingClassifier(estimators, voting="hard")``;
-- ``weights`` is the same parameter in both.
+- ``weights`` is the same parameter in both;
+- ``SoupRegressor(estimators, prefit=False)`` is
+  ``VotingRegressor(estimators)`` (the tests of the VotingRegressor cases are
+  in their own section, the metadata-routing tests run on both pairs).
 
 Where it is cheap, a test also fits the VotingClassifier on the same data and
 compares outputs directly (``predict`` equal, probabilities to 1e-12; for hard
@@ -31,10 +35,6 @@ Not ported:
 - test_get_features_names_out_classifier_error: it tests
   ``flatten_transform=False``, a VotingClassifier-only parameter (SoupClassifier
   has no three-dimensional ``transform`` whose names could be refused).
-- test_weights_regressor, test_get_features_names_out_regressor and the
-  VotingRegressor cases of test_notfitted, test_none_estimator_with_weights,
-  test_n_features_in, test_voting_verbose and the metadata-routing tests: they
-  test VotingRegressor, which has no skmerge counterpart here.
 - The last block of test_sample_weight (``ClassifierErrorFit``) calls the
   classifier's own ``fit`` and never reaches VotingClassifier; its intent (an
   error of a member's ``fit`` unrelated to ``sample_weight`` propagates
@@ -52,15 +52,18 @@ from sklearn import config_context, datasets
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import make_multilabel_classification
+from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import (
     GradientBoostingClassifier,
     RandomForestClassifier,
+    RandomForestRegressor,
     VotingClassifier,
+    VotingRegressor,
 )
 from sklearn.exceptions import NotFittedError
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import log_loss
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
@@ -68,13 +71,14 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.tests.metadata_routing_common import (
     ConsumingClassifier,
+    ConsumingRegressor,
     _Registry,
     check_recorded_metadata,
 )
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils._testing import assert_almost_equal, assert_array_almost_equal
 
-from skmerge import SoupClassifier
+from skmerge import SoupClassifier, SoupRegressor
 
 # Load datasets (as scikit-learn's test_voting.py)
 iris = datasets.load_iris()
@@ -119,11 +123,12 @@ DOC_TRANSFORM_VOTE = (
 )
 DOC_TRANSFORM_SHAPE = "probas : ndarray of shape (n_samples, n_members * n_classes)"
 DOC_NAMES = "Names of :meth:`transform`'s columns: ``<member>_<class>``."
+DOC_REGRESSOR_NAMES = "Names of :meth:`transform`'s columns: the members' names."
 
 
-def _documented(*sentences):
+def _documented(*sentences, owner="SoupClassifier"):
     quoted = " / ".join(f'"{s}"' for s in sentences)
-    return f"on purpose; SoupClassifier documents: {quoted}"
+    return f"on purpose; {owner} documents: {quoted}"
 
 
 def _normalised(text):
@@ -140,6 +145,7 @@ def _normalised(text):
         DOC_TRANSFORM_VOTE,
         DOC_TRANSFORM_SHAPE,
         DOC_NAMES,
+        DOC_REGRESSOR_NAMES,
     ],
 )
 def test_documented_differences_are_documented(sentence):
@@ -149,6 +155,7 @@ def test_documented_differences_are_documented(sentence):
         SoupClassifier.__doc__,
         SoupClassifier.transform.__doc__,
         SoupClassifier.get_feature_names_out.__doc__,
+        SoupRegressor.get_feature_names_out.__doc__,
     ]
     assert any(_normalised(sentence) in _normalised(doc) for doc in docs)
 
@@ -1049,6 +1056,136 @@ def test_get_features_names_out_classifier_voting_names(combine, expected_names)
     assert_array_equal(names_out, expected_names)
 
 
+# VotingRegressor tests, ported onto SoupRegressor ---------------------------------
+# SoupRegressor(estimators, prefit=False) is VotingRegressor(estimators).
+
+X_r, y_r = datasets.load_diabetes(return_X_y=True)
+
+
+def test_notfitted_regressor():
+    ereg = SoupRegressor([("dr", DummyRegressor())], prefit=False)
+    msg = (
+        "This %s instance is not fitted yet. Call 'fit'"
+        " with appropriate arguments before using this estimator."
+    )
+    with pytest.raises(NotFittedError, match=msg % "SoupRegressor"):
+        ereg.predict(X_r)
+    with pytest.raises(NotFittedError, match=msg % "SoupRegressor"):
+        ereg.transform(X_r)
+
+
+def test_weights_regressor():
+    """Check weighted average regression prediction on diabetes dataset."""
+    reg1 = DummyRegressor(strategy="mean")
+    reg2 = DummyRegressor(strategy="median")
+    reg3 = DummyRegressor(strategy="quantile", quantile=0.2)
+    members = [("mean", reg1), ("median", reg2), ("quantile", reg3)]
+    ereg = SoupRegressor(members, weights=[1, 2, 10], prefit=False)
+
+    X_r_train, X_r_test, y_r_train, y_r_test = train_test_split(
+        X_r, y_r, test_size=0.25, random_state=0
+    )
+
+    reg1_pred = reg1.fit(X_r_train, y_r_train).predict(X_r_test)
+    reg2_pred = reg2.fit(X_r_train, y_r_train).predict(X_r_test)
+    reg3_pred = reg3.fit(X_r_train, y_r_train).predict(X_r_test)
+    ereg_pred = ereg.fit(X_r_train, y_r_train).predict(X_r_test)
+
+    avg = np.average(
+        np.asarray([reg1_pred, reg2_pred, reg3_pred]), axis=0, weights=[1, 2, 10]
+    )
+    assert_almost_equal(ereg_pred, avg, decimal=2)
+    voting = VotingRegressor(members, weights=[1, 2, 10]).fit(X_r_train, y_r_train)
+    assert_allclose(ereg_pred, voting.predict(X_r_test), rtol=1e-12)
+
+    ereg_weights_none = SoupRegressor(members, weights=None, prefit=False)
+    ereg_weights_equal = SoupRegressor(members, weights=[1, 1, 1], prefit=False)
+    ereg_weights_none.fit(X_r_train, y_r_train)
+    ereg_weights_equal.fit(X_r_train, y_r_train)
+    ereg_none_pred = ereg_weights_none.predict(X_r_test)
+    ereg_equal_pred = ereg_weights_equal.predict(X_r_test)
+    assert_almost_equal(ereg_none_pred, ereg_equal_pred, decimal=2)
+
+
+def test_none_estimator_with_weights_regressor():
+    # check that an estimator can be set to 'drop' and passing some weight
+    # regression test for
+    # https://github.com/scikit-learn/scikit-learn/issues/13777
+    voter = SoupRegressor(
+        [("lr", LinearRegression()), ("rf", RandomForestRegressor(n_estimators=5))],
+        prefit=False,
+    )
+    X_scaled_r = StandardScaler().fit_transform(X_r)
+    voter.fit(X_scaled_r, y_r, sample_weight=np.ones(y_r.shape))
+    voter.set_params(lr="drop")
+    voter.fit(X_scaled_r, y_r, sample_weight=np.ones(y_r.shape))
+    y_pred = voter.predict(X_scaled_r)
+    assert y_pred.shape == y_r.shape
+
+
+def test_n_features_in_regressor():
+    est = SoupRegressor(
+        estimators=[
+            ("lr", LinearRegression()),
+            ("tree", DecisionTreeRegressor(random_state=0)),
+        ],
+        prefit=False,
+    )
+    X = [[1, 2], [3, 4], [5, 6]]
+    y = [0, 1, 2]
+
+    assert not hasattr(est, "n_features_in_")
+    est.fit(X, y)
+    assert est.n_features_in_ == 2
+
+
+def test_voting_verbose_regressor(capsys):
+    estimator = SoupRegressor(
+        estimators=[
+            ("lr", LinearRegression()),
+            ("rf", RandomForestRegressor(random_state=123)),
+        ],
+        prefit=False,
+        verbose=True,
+    )
+    # SoupRegressor's own messages (VotingRegressor prints "[Voting] ... (1 of
+    # 2) Processing lr, total=...").
+    clone(estimator).fit(X_TOY, Y_TOY)
+    out = capsys.readouterr()[0]
+    pattern = r"^\[skmerge\].*'(lr|rf)'.*\((\d) of 2\), total="
+    assert re.findall(pattern, out, re.MULTILINE) == [("lr", "1"), ("rf", "2")]
+
+
+def _names_regressor():
+    X = [[1, 2], [3, 4], [5, 6]]
+    y = [0, 1, 2]
+    voting = SoupRegressor(
+        estimators=[
+            ("lr", LinearRegression()),
+            ("tree", DecisionTreeRegressor(random_state=0)),
+            ("ignore", "drop"),
+        ],
+        prefit=False,
+    )
+    return voting.fit(X, y)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=_documented(DOC_REGRESSOR_NAMES, owner="SoupRegressor"),
+)
+def test_get_features_names_out_regressor():
+    """Check get_feature_names_out output for regressor."""
+    names_out = _names_regressor().get_feature_names_out()
+    expected_names = ["votingregressor_lr", "votingregressor_tree"]
+    assert_array_equal(names_out, expected_names)
+
+
+def test_get_features_names_out_regressor_are_the_members_names():
+    assert_array_equal(_names_regressor().get_feature_names_out(), ["lr", "tree"])
+
+
 # Metadata Routing Tests
 # ======================
 
@@ -1056,43 +1193,51 @@ X_ROUTING = np.array([[0, 1], [2, 2], [4, 6]])
 Y_ROUTING = [1, 2, 3]
 
 
-def test_routing_passed_metadata_not_supported():
+@pytest.mark.parametrize(
+    "Estimator, Child",
+    [(SoupClassifier, ConsumingClassifier), (SoupRegressor, ConsumingRegressor)],
+)
+def test_routing_passed_metadata_not_supported(Estimator, Child):
     """Test that the right error message is raised when metadata is passed while
     not supported when `enable_metadata_routing=False`."""
     with pytest.raises(
         ValueError, match="is only supported if enable_metadata_routing=True"
     ):
-        SoupClassifier(["clf", ConsumingClassifier()], prefit=False).fit(
+        Estimator(["clf", Child()], prefit=False).fit(
             X_ROUTING, Y_ROUTING, sample_weight=[1, 1, 1], metadata="a"
         )
 
 
+@pytest.mark.parametrize(
+    "Estimator, Child",
+    [(SoupClassifier, ConsumingClassifier), (SoupRegressor, ConsumingRegressor)],
+)
 @config_context(enable_metadata_routing=True)
-def test_get_metadata_routing_without_fit():
+def test_get_metadata_routing_without_fit(Estimator, Child):
     # Test that metadata_routing() doesn't raise when called before fit.
-    est = SoupClassifier([("sub_est", ConsumingClassifier())], prefit=False)
+    est = Estimator([("sub_est", Child())], prefit=False)
     est.get_metadata_routing()
 
 
+@pytest.mark.parametrize(
+    "Estimator, Child",
+    [(SoupClassifier, ConsumingClassifier), (SoupRegressor, ConsumingRegressor)],
+)
 @pytest.mark.parametrize("prop", ["sample_weight", "metadata"])
 @config_context(enable_metadata_routing=True)
-def test_metadata_routing_for_voting_estimators(prop):
-    """Test that metadata is routed correctly for SoupClassifier."""
+def test_metadata_routing_for_voting_estimators(Estimator, Child, prop):
+    """Test that metadata is routed correctly for the soups."""
     sample_weight, metadata = [1, 1, 1], "a"
 
-    est = SoupClassifier(
+    est = Estimator(
         [
             (
                 "sub_est1",
-                ConsumingClassifier(registry=_Registry()).set_fit_request(
-                    **{prop: True}
-                ),
+                Child(registry=_Registry()).set_fit_request(**{prop: True}),
             ),
             (
                 "sub_est2",
-                ConsumingClassifier(registry=_Registry()).set_fit_request(
-                    **{prop: True}
-                ),
+                Child(registry=_Registry()).set_fit_request(**{prop: True}),
             ),
         ],
         prefit=False,
@@ -1116,16 +1261,20 @@ def test_metadata_routing_for_voting_estimators(prop):
             check_recorded_metadata(obj=sub_est, method="fit", parent="fit", **kwargs)
 
 
+@pytest.mark.parametrize(
+    "Estimator, Child",
+    [(SoupClassifier, ConsumingClassifier), (SoupRegressor, ConsumingRegressor)],
+)
 @config_context(enable_metadata_routing=True)
-def test_metadata_routing_error_for_voting_estimators():
+def test_metadata_routing_error_for_voting_estimators(Estimator, Child):
     """Test that the right error is raised when metadata is not requested."""
     sample_weight, metadata = [1, 1, 1], "a"
 
-    est = SoupClassifier([("sub_est", ConsumingClassifier())], prefit=False)
+    est = Estimator([("sub_est", Child())], prefit=False)
 
     error_message = (
         "[sample_weight, metadata] are passed but are not explicitly set as requested"
-        " or not requested for ConsumingClassifier.fit"
+        f" or not requested for {Child.__name__}.fit"
     )
 
     with pytest.raises(ValueError, match=re.escape(error_message)):

@@ -1,13 +1,16 @@
 # Authors: The skmerge developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""XGBoost, LightGBM and CatBoost classifiers as ordinary members.
+"""XGBoost, LightGBM and CatBoost classifiers and regressors as ordinary
+members.
 
 Each library's classifier is merged with a scikit-learn pipeline member on
 load_breast_cancer (binary) and load_iris (multiclass), as numpy arrays and
 as DataFrames, and every result is checked against a computation made here by
 hand or by scikit-learn itself (VotingClassifier over FrozenEstimator members,
 StackingClassifier given the same splits). A library that is not installed
-skips its cases. Install them with ``pip install skmerge[test-members]``.
+skips its cases. Their regressors join a Ridge pipeline on load_diabetes,
+checked against computations by hand and VotingRegressor. Install them with
+``pip install skmerge[test-members]``.
 """
 
 import functools
@@ -21,10 +24,10 @@ from scipy.optimize import minimize_scalar
 from scipy.special import softmax
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.datasets import load_breast_cancer, load_iris
-from sklearn.ensemble import StackingClassifier, VotingClassifier
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.ensemble import StackingClassifier, VotingClassifier, VotingRegressor
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import (
     GridSearchCV,
     StratifiedKFold,
@@ -35,7 +38,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.fixes import parse_version
 
-from skmerge import SoupClassifier, StackingMerger, TemperatureCalibratedClassifier
+from skmerge import (
+    SoupClassifier,
+    SoupRegressor,
+    StackingMerger,
+    TemperatureCalibratedClassifier,
+)
 
 SKLEARN_HAS_TEMPERATURE = parse_version(sklearn.__version__) >= parse_version("1.8")
 
@@ -589,3 +597,102 @@ def test_dataframe_soup_keeps_column_names(lib, dataset, frame):
         soup = SoupClassifier(members).fit(X_held, y_held)
         soup.predict_proba(X_held)
     np.testing.assert_array_equal(soup.feature_names_in_, X_held.columns)
+
+
+# Regressors ------------------------------------------------------------------------
+
+
+def _regressor(lib):
+    if lib == "xgboost":
+        xgboost = pytest.importorskip("xgboost", reason="XGBoost is not installed")
+        return xgboost.XGBRegressor(
+            n_estimators=20, max_depth=2, learning_rate=0.3, n_jobs=1, random_state=0
+        )
+    if lib == "lightgbm":
+        lightgbm = pytest.importorskip("lightgbm", reason="LightGBM is not installed")
+        return lightgbm.LGBMRegressor(
+            n_estimators=20,
+            max_depth=2,
+            num_leaves=4,
+            min_child_samples=5,
+            n_jobs=1,
+            random_state=0,
+            verbose=-1,
+        )
+    catboost = pytest.importorskip("catboost", reason="CatBoost is not installed")
+    return catboost.CatBoostRegressor(
+        iterations=20,
+        depth=2,
+        thread_count=1,
+        random_seed=0,
+        verbose=0,
+        allow_writing_files=False,
+    )
+
+
+@functools.cache
+def load_regression(frame):
+    """Diabetes: train (members), held-out (fit of the merger) and test rows."""
+    X, y = load_diabetes(return_X_y=True, as_frame=frame)
+    X_train, X_rest, y_train, y_rest = train_test_split(
+        X, y, train_size=0.4, random_state=0
+    )
+    X_held, X_test, y_held, y_test = train_test_split(
+        X_rest, y_rest, train_size=0.5, random_state=0
+    )
+    return X_train, y_train, X_held, y_held, X_test, y_test
+
+
+@functools.cache
+def fitted_regressors(lib, frame):
+    X_train, y_train = load_regression(frame)[:2]
+    return [
+        ("ridge", make_pipeline(StandardScaler(), Ridge()).fit(X_train, y_train)),
+        (lib, _regressor(lib).fit(X_train, y_train)),
+    ]
+
+
+def regression_cases():
+    return [
+        pytest.param(lib, frame, id=f"{lib}-{'frame' if frame else 'array'}")
+        for lib in LIBRARIES
+        for frame in (False, True)
+    ]
+
+
+@pytest.mark.parametrize(("lib", "frame"), regression_cases())
+@pytest.mark.parametrize("combine", ["mean", "median"])
+@pytest.mark.parametrize("recipe", ["uniform", "greedy", "optimized"])
+def test_regressor_soup_matches_computation_by_hand(lib, frame, combine, recipe):
+    members = fitted_regressors(lib, frame)
+    _, _, X_held, y_held, X_test, _ = load_regression(frame)
+    before = pickled(members)
+    soup = SoupRegressor(members, combine=combine, recipe=recipe).fit(X_held, y_held)
+    assert pickled(members) == before
+
+    held = np.column_stack([np.ravel(est.predict(X_held)) for _, est in members])
+    test = np.column_stack([np.ravel(est.predict(X_test)) for _, est in members])
+    rmse = [np.sqrt(np.mean((held[:, j] - np.asarray(y_held)) ** 2)) for j in (0, 1)]
+    np.testing.assert_allclose(soup.member_scores_, -np.asarray(rmse), rtol=1e-9)
+    if recipe == "optimized" and combine == "mean":
+        # Two members: the best mixture on the segment, in closed form.
+        d = held[:, 0] - held[:, 1]
+        t = np.clip(np.dot(np.asarray(y_held) - held[:, 1], d) / np.dot(d, d), 0, 1)
+        np.testing.assert_allclose(soup.weights_, [t, 1 - t], atol=1e-9)
+    weights = soup.weights_
+    # Two members: the weighted median is the heavier one's prediction, or
+    # the midpoint at equal weights, i.e. the weighted mean.
+    if combine == "median" and weights[0] != weights[1]:
+        expected = test[:, int(np.argmax(weights))]
+    else:
+        expected = test @ weights
+    np.testing.assert_allclose(soup.predict(X_test), expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize(("lib", "frame"), regression_cases())
+def test_regressor_soup_prefit_false_matches_voting_regressor(lib, frame):
+    X_train, y_train, _, _, X_test, _ = load_regression(frame)
+    members = [("ridge", Ridge()), (lib, _regressor(lib))]
+    soup = SoupRegressor(members, weights=[1, 3], prefit=False).fit(X_train, y_train)
+    voting = VotingRegressor(members, weights=[1, 3]).fit(X_train, y_train)
+    np.testing.assert_allclose(soup.predict(X_test), voting.predict(X_test), rtol=1e-9)

@@ -17,7 +17,7 @@
 
 from skmerge._calibration import CalibratedClassifier
 from skmerge._soup import SoupClassifier
-from skmerge._stacking import StackingMerger
+from skmerge._stacking import StackingMerger, StackingMergerRegressor
 from skmerge._temperature import TemperatureCalibratedClassifier, fit_temperature
 
 __version__ = "0.1.0.dev0"
@@ -26,6 +26,7 @@ __all__ = [
     "CalibratedClassifier",
     "SoupClassifier",
     "StackingMerger",
+    "StackingMergerRegressor",
     "TemperatureCalibratedClassifier",
     "fit_temperature",
     "__version__",

@@ -40,6 +40,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import (
     ClassifierMixin,
+    RegressorMixin,
     TransformerMixin,
     _fit_context,
     clone,
@@ -47,7 +48,7 @@ from sklearn.base import (
     is_regressor,
 )
 from sklearn.ensemble._base import _fit_single_estimator
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.utils import Bunch, _safe_indexing
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils._tags import get_tags
@@ -130,6 +131,15 @@ def _stack_columns(output, method, member_classes, classes):
     if method == "predict_proba" and len(classes) == 2:
         return columns[:, 1:]
     return columns
+
+
+def _regression_columns(output, method, member_classes, classes):
+    """A regressor's ``predict`` as its stacked column(s), as
+    :class:`~sklearn.ensemble.StackingRegressor` stacks it: a 1-D prediction
+    is one column. Linear in ``output``, so it also puts a member's
+    ``coef_.T`` and ``intercept_`` in the stacked layout."""
+    output = np.asarray(output, dtype=np.float64)
+    return output.reshape(output.shape[0], -1)
 
 
 def _classes_of(est):
@@ -1060,3 +1070,184 @@ class StackingMerger(ClassifierMixin, _BaseStacking):
         """
         check_is_fitted(self)
         return self._predict("decision_function", X)
+
+
+class StackingMergerRegressor(RegressorMixin, _BaseStacking):
+    """Stacking over fitted regressors, merged into one model when it is linear.
+
+    A final estimator (a meta-learner, by default
+    :class:`~sklearn.linear_model.RidgeCV`) is fitted on the members'
+    predictions, one column per member. With ``prefit=True`` (the default) the
+    members are already fitted and never refitted or modified: the final
+    estimator learns from their predictions for the held-out ``X, y`` given to
+    :meth:`fit`, and a clone keeps the fitted members, so tuning
+    ``final_estimator__alpha`` in
+    :class:`~sklearn.model_selection.GridSearchCV` fits no member. With
+    ``prefit=False`` it is :class:`~sklearn.ensemble.StackingRegressor`:
+    out-of-fold predictions from ``cv`` train the final estimator, then clones
+    of the members are fitted on all of ``X``.
+
+    When every member is a linear regressor (one with ``coef_`` and
+    ``intercept_``, such as :class:`~sklearn.linear_model.LinearRegression`,
+    :class:`~sklearn.linear_model.Ridge`, :class:`~sklearn.linear_model.Lasso`,
+    :class:`~sklearn.linear_model.ElasticNet`,
+    :class:`~sklearn.linear_model.SGDRegressor` or
+    :class:`~sklearn.linear_model.HuberRegressor`, or a Pipeline of identically
+    fitted preprocessing ending in one) and the final estimator is linear, the
+    whole stack is one linear model: ``merge`` composes it into
+    ``merged_estimator_``, whose predictions equal the stack's (to float
+    rounding) at the cost of one model.
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator) tuples or list of estimators
+        The members: fitted regressors with ``prefit=True``, regressors to fit
+        otherwise. A plain list is named after the members' classes
+        (``ridge-1``, ...). A member can be set to ``"drop"`` with
+        :meth:`set_params`. A classifier is refused, naming it.
+
+    final_estimator : regressor, default=None
+        The meta-learner fitted on the stacked predictions; a clone of it is
+        fitted. ``None`` means :class:`~sklearn.linear_model.RidgeCV`. A
+        classifier is refused.
+
+    passthrough : bool, default=False
+        Whether the final estimator also gets the features of ``X`` (which
+        must then be numeric, dense or sparse), after the members' predictions.
+
+    merge : "auto" or bool, default="auto"
+        Whether to compose a linear stack into ``merged_estimator_`` and
+        predict through it. ``"auto"`` merges when the composition is exact;
+        ``True`` requires it and raises a ValueError naming what prevents it
+        (before any member is used); ``False`` never merges.
+
+    prefit : bool, default=True
+        Whether the members are already fitted. See above.
+
+    cv : int, cross-validation generator or iterable, default=5
+        The splits giving the out-of-fold predictions when ``prefit=False``
+        (ignored otherwise), from ``check_cv(cv, y, classifier=False)``, as
+        scikit-learn's meta-estimators: an int is an unshuffled
+        :class:`~sklearn.model_selection.KFold`. The splits are drawn once,
+        from a copy of the splitter (yours and its random state are left as
+        they are), so every member sees the same folds. Any splitter whose
+        test folds partition the samples works.
+
+    n_jobs : int, default=None
+        Number of jobs for the members' predictions and, with
+        ``prefit=False``, their fits. ``None`` means 1 unless in a
+        :func:`joblib.parallel_backend` context.
+
+    verbose : int, default=0
+        Verbosity of the members' fits.
+
+    Attributes
+    ----------
+    estimators_ : list of estimators
+        The members used, without the dropped ones: the user's fitted objects
+        themselves with ``prefit=True``, fitted clones otherwise.
+
+    named_estimators_ : :class:`~sklearn.utils.Bunch`
+        The members by name (``"drop"`` for dropped ones).
+
+    final_estimator_ : regressor
+        The final estimator fitted on the stacked predictions.
+
+    merged_estimator_ : regressor or None
+        The stack composed into one fitted regressor of the final estimator's
+        class (inside the members' shared preprocessing Pipeline when they are
+        Pipelines), used by ``predict``; ``None`` when the stack is not merged.
+        Only its ``coef_``, ``intercept_`` and input attributes describe the
+        merged model: other fitted attributes it copied from the final
+        estimator (``alpha_``, ``sigma_``...) are the final estimator's, about
+        the stacked features.
+
+    stack_method_ : list of str
+        The method used for each member: ``"predict"``.
+
+    n_features_in_ : int
+        Number of features seen by the members. Only defined if the members
+        record it.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen by the members. Only defined if the members
+        record them.
+
+    See Also
+    --------
+    StackingMerger : The same for classifiers.
+    sklearn.ensemble.StackingRegressor : Stacking with members fitted inside.
+    sklearn.ensemble.VotingRegressor : Averages members' predictions.
+
+    Notes
+    -----
+    With ``prefit=True``, fit on data the members were not trained on: the
+    final estimator learns how far to trust each member from their
+    predictions on it.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.linear_model import Lasso, LinearRegression, Ridge
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.tree import DecisionTreeRegressor
+    >>> from skmerge import StackingMergerRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> X_train, X_held, y_train, y_held = train_test_split(X, y, random_state=0)
+    >>> tree = DecisionTreeRegressor(max_depth=3, random_state=0)
+    >>> members = [
+    ...     ("ridge", Ridge(alpha=0.1).fit(X_train, y_train)),
+    ...     ("tree", tree.fit(X_train, y_train)),
+    ... ]
+    >>> stack = StackingMergerRegressor(members).fit(X_held, y_held)
+    >>> stack.get_feature_names_out()
+    array(['stackingmergerregressor_ridge', 'stackingmergerregressor_tree'],
+          dtype=object)
+    >>> stack.transform(X_held[:3]).shape
+    (3, 2)
+    >>> print(stack.merged_estimator_)
+    None
+
+    Linear members under the default RidgeCV collapse into one linear
+    regressor:
+
+    >>> linear = [
+    ...     ("ols", LinearRegression().fit(X_train, y_train)),
+    ...     ("lasso", Lasso(alpha=0.1).fit(X_train, y_train)),
+    ... ]
+    >>> merged = StackingMergerRegressor(linear).fit(X_held, y_held)
+    >>> merged.merged_estimator_
+    RidgeCV()
+    >>> merged.merged_estimator_.coef_.shape
+    (10,)
+    >>> unmerged = StackingMergerRegressor(linear, merge=False).fit(X_held, y_held)
+    >>> diff = merged.predict(X) - unmerged.predict(X)
+    >>> bool(abs(diff).max() < 1e-8)
+    True
+    """
+
+    _linear_response = "predict"
+    _linear_kind = (
+        "linear regressor (one with coef_ and intercept_, such as "
+        "LinearRegression, Ridge, Lasso, ElasticNet, SGDRegressor or "
+        "HuberRegressor, or a Pipeline ending in one)"
+    )
+    _linear_final = "linear regressor with coef_ and intercept_, such as RidgeCV"
+
+    # Hooks of _BaseStacking ------------------------------------------------------
+
+    def _default_final_estimator(self):
+        return RidgeCV()
+
+    def _methods(self, named):
+        # Refuses a member without predict, naming it, before any work.
+        return [
+            resolve_method(name, est, "predict", ["predict"]) for name, est in named
+        ]
+
+    def _target_classes(self, named, X, y):
+        if self.prefit:
+            check_members_agree(named, X, classifier=False)  # on their features
+        return None
+
+    _columns = staticmethod(_regression_columns)

@@ -8,7 +8,8 @@ calibrated predictor.
   selection and optimised recipes; :class:`SoupRegressor` the same for
   regressors (mean, median or weight-space averaging).
 - :class:`StackingMerger`: a meta-learner over members' outputs, prefit or
-  cross-validated, merged into one linear model when that is exact.
+  cross-validated, merged into one linear model when that is exact;
+  :class:`StackingMergerRegressor` the same for regressors.
 - :class:`TemperatureCalibratedClassifier` and :func:`fit_temperature`:
   exact, fast temperature scaling.
 - :class:`CalibratedClassifier`: temperature, vector, structured matrix or
@@ -19,7 +20,7 @@ calibrated predictor.
 
 from skmerge._calibration import CalibratedClassifier
 from skmerge._soup import SoupClassifier, SoupRegressor
-from skmerge._stacking import StackingMerger
+from skmerge._stacking import StackingMerger, StackingMergerRegressor
 from skmerge._temperature import TemperatureCalibratedClassifier, fit_temperature
 
 __version__ = "0.1.0.dev0"
@@ -29,6 +30,7 @@ __all__ = [
     "SoupClassifier",
     "SoupRegressor",
     "StackingMerger",
+    "StackingMergerRegressor",
     "TemperatureCalibratedClassifier",
     "fit_temperature",
     "__version__",

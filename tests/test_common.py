@@ -36,7 +36,12 @@ import pytest
 import sklearn
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
-from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier
+from sklearn.linear_model import (
+    LinearRegression,
+    LogisticRegression,
+    Ridge,
+    RidgeClassifier,
+)
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -52,6 +57,7 @@ from skmerge import (
     SoupClassifier,
     SoupRegressor,
     StackingMerger,
+    StackingMergerRegressor,
     TemperatureCalibratedClassifier,
 )
 
@@ -282,6 +288,27 @@ def _instances():
             )
             | _mlp_member_failures("MLPRegressor"),
         ),
+        # StackingMergerRegressor -------------------------------------------------
+        (StackingMergerRegressor([Ridge(), _tree_regressor()], **STACK), {}),
+        (
+            StackingMergerRegressor(
+                [Ridge(), _tree_regressor()], passthrough=True, **STACK
+            ),
+            {},
+        ),
+        (
+            # linear members and final estimator: one merged model
+            StackingMergerRegressor(
+                [Ridge(alpha=0.1), LinearRegression()], Ridge(), **STACK
+            ),
+            {},
+        ),
+        (
+            StackingMergerRegressor(
+                [Ridge(), KNeighborsRegressor(3)], _tree_regressor(), **STACK
+            ),
+            {},
+        ),
         # TemperatureCalibratedClassifier -----------------------------------------
         (TemperatureCalibratedClassifier(LogisticRegression(), prefit=False, cv=2), {}),
         (
@@ -397,6 +424,14 @@ def _prefit_instances():
         "soup-regressor-params": SoupRegressor(
             [Ridge(alpha=a).fit(X_reg, y_reg) for a in (0.1, 10.0)], combine="params"
         ),
+        "stack-regressor": StackingMergerRegressor(
+            [Ridge().fit(X_reg, y_reg), _tree_regressor().fit(X_reg, y_reg)]
+        ),
+        "stack-regressor-merged": StackingMergerRegressor(
+            [Ridge(alpha=a).fit(X_reg, y_reg) for a in (0.1, 10.0)],
+            Ridge(),
+            merge=True,
+        ),
     }
 
 
@@ -447,3 +482,17 @@ def test_stacking_instances_merge_as_intended():
             assert isinstance(merged, LogisticRegression), stack
         else:
             assert merged is None, stack
+
+
+def test_stacking_regressor_instances_merge_as_intended():
+    """Of the StackingMergerRegressor instances above, the one of linear
+    members and a linear final estimator predicts through one merged model."""
+    X, y = make_regression(n_samples=60, n_features=4, random_state=0)
+    stacks = [est for est, _ in INSTANCES if isinstance(est, StackingMergerRegressor)]
+    merged = [clone(stack).fit(X, y).merged_estimator_ for stack in stacks]
+    assert [type(m).__name__ for m in merged] == [
+        "NoneType",
+        "NoneType",
+        "Ridge",
+        "NoneType",
+    ]

@@ -45,6 +45,7 @@ from skmerge import (
     SoupClassifier,
     SoupRegressor,
     StackingMerger,
+    StackingMergerRegressor,
     TemperatureCalibratedClassifier,
     fit_temperature,
 )
@@ -815,14 +816,14 @@ def _regressors(prefit_members=None):
     """The regressors, prefit over ``prefit_members`` or, without them,
     fitting their own (named) members."""
     if prefit_members is not None:
-        return {"soup": SoupRegressor(prefit_members, recipe="optimized")}
+        return {
+            "soup": SoupRegressor(prefit_members, recipe="optimized"),
+            "stack": StackingMergerRegressor(prefit_members),
+        }
+    members = [("ridge", Ridge()), ("tree", DecisionTreeRegressor(random_state=0))]
     return {
-        "soup": SoupRegressor(
-            [("ridge", Ridge()), ("tree", DecisionTreeRegressor(random_state=0))],
-            recipe="greedy",
-            prefit=False,
-            cv=3,
-        ),
+        "soup": SoupRegressor(members, recipe="greedy", prefit=False, cv=3),
+        "stack": StackingMergerRegressor(members, RidgeCV(), prefit=False, cv=3),
     }
 
 
@@ -888,9 +889,11 @@ def test_regressor_dataframes_feature_names_and_pandas_output(regression, name):
     assert isinstance(out, pd.DataFrame)
     assert list(out.columns) == list(est.get_feature_names_out())
     assert_allclose(out.to_numpy(), est.transform(test))
-    if name == "soup":
-        assert list(out.columns) == ["ridge", "knn"]
-        assert_allclose(out["knn"], members[1][1].predict(test))
+    columns = ["ridge", "knn"]
+    if name == "stack":
+        columns = [f"stackingmergerregressor_{c}" for c in columns]
+    assert list(out.columns) == columns
+    assert_allclose(out[columns[1]], members[1][1].predict(test))
 
 
 class RecordingRidge(Ridge):

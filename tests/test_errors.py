@@ -38,7 +38,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from skmerge._soup import SoupClassifier, SoupRegressor
-from skmerge._stacking import StackingMerger
+from skmerge._stacking import StackingMerger, StackingMergerRegressor
 from skmerge._temperature import TemperatureCalibratedClassifier, fit_temperature
 
 # Members that count their calls ---------------------------------------------------
@@ -243,6 +243,16 @@ def R(c, members, *, X=None, y=None, fit_params=None, **params):
     )
 
 
+def KR(c, members, *, X=None, y=None, fit_params=None, **params):
+    """StackingMergerRegressor(members, **params).fit(X, y) on regression data."""
+    return _fit(
+        StackingMergerRegressor(members, **params),
+        c.Xr if X is None else X,
+        c.yr if y is None else y,
+        **(fit_params or {}),
+    )
+
+
 def T(c, estimator, *, X=None, y=None, fit_params=None, **params):
     """TemperatureCalibratedClassifier(estimator, **params).fit(X, y)."""
     return _fit(
@@ -429,6 +439,44 @@ ROWS = [
      lambda c: R(c, [("a", c.ridge_a), ("b", c.non_finite_r)], recipe="greedy"),
      ValueError, r"Member 'b' \(CountingNonFiniteRegressor\) returned non-finite "
      r"values \(NaN or infinity\) from predict", True),
+    # -- StackingMergerRegressor -------------------------------------------------
+    ("stackingregressor-empty", lambda c: KR(c, []), ValueError,
+     r"`estimators` must be a non-empty list", False),
+    ("stackingregressor-duplicate-names",
+     lambda c: KR(c, [("a", c.ridge_a), ("a", c.ridge_b)]), ValueError,
+     r"Member names must be unique; got duplicates \['a'\]", False),
+    ("stackingregressor-classifier-member",
+     lambda c: KR(c, [("a", c.ridge_a), ("lr", c.lr_a)]), ValueError,
+     r"Member 'lr' \(CountingLogisticRegression\) is not a regressor", False),
+    ("stackingregressor-classifier-final-estimator",
+     lambda c: KR(c, [c.ridge_a, c.ridge_b], final_estimator=LogisticRegression()),
+     ValueError, r"`final_estimator` must be a regressor; got LogisticRegression",
+     False),
+    ("stackingregressor-unfitted",
+     lambda c: KR(c, [("a", c.ridge_a), ("b", Ridge())]), NotFittedError,
+     _UNFITTED.format("b"), False),
+    ("stackingregressor-feature-count",
+     lambda c: KR(c, [("a", c.ridge_a), ("b", c.ridge_4_features)]), ValueError,
+     _N_FEATURES.format("a", "b"), False),
+    ("stackingregressor-feature-names",
+     lambda c: KR(c, [("a", c.ridge_df), ("b", c.ridge_df_other)], X=c.Xr_df),
+     ValueError, _FEATURE_NAMES.format("a", "b"), False),
+    ("stackingregressor-y-length",
+     lambda c: KR(c, [c.ridge_a, c.ridge_b], y=c.yr[:-1]), ValueError,
+     r"`y` must hold one target value per sample of X", False),
+    ("stackingregressor-y-nan",
+     lambda c: KR(c, [c.ridge_a, c.ridge_b], y=np.r_[np.nan, c.yr[1:]]),
+     ValueError, r"Input y contains NaN", False),
+    ("stackingregressor-merge-true-tree",
+     lambda c: KR(c, [("a", c.ridge_a), ("t", c.tree_r)], merge=True), ValueError,
+     r"merge=True needs a stack that is one linear model.*"
+     r"'t' \(CountingDecisionTreeRegressor\)", False),
+    ("stackingregressor-sample-weight-length",
+     lambda c: KR(c, [c.ridge_a, c.ridge_b], fit_params={"sample_weight": np.ones(45)}),
+     ValueError, _SW_LENGTH, False),
+    ("stackingregressor-non-finite",
+     lambda c: KR(c, [("a", c.ridge_a), ("b", c.non_finite_r)]), ValueError,
+     r"Member 'b' \(CountingNonFiniteRegressor\) returned non-finite values", True),
     # -- a member without the method a mode needs ---------------------------------
     ("soup-proba-without-predict-proba", lambda c: S(c, [c.lr_a, c.svc]),
      ValueError, _NO_METHOD.format("countinglinearsvc", "CountingLinearSVC",
@@ -876,7 +924,14 @@ def test_bad_input(ctx, build, exc, match, may_run_members):
 
 def test_every_estimator_is_in_the_matrix():
     prefixes = Counter(row[0].split("-")[0] for row in ROWS)
-    assert set(prefixes) == {"soup", "soupregressor", "stacking", "temperature", "fit"}
+    assert set(prefixes) == {
+        "soup",
+        "soupregressor",
+        "stacking",
+        "stackingregressor",
+        "temperature",
+        "fit",
+    }
     assert all(count >= 5 for count in prefixes.values())
     assert len({row[0] for row in ROWS}) == len(ROWS), "duplicate row ids"
 

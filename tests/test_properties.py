@@ -63,7 +63,7 @@ except ImportError:  # joblib < 1.3
 import skmerge._base as base_module
 from skmerge._calibration import CalibratedClassifier
 from skmerge._soup import SoupClassifier, SoupRegressor
-from skmerge._stacking import StackingMerger
+from skmerge._stacking import StackingMerger, StackingMergerRegressor
 from skmerge._temperature import TemperatureCalibratedClassifier
 
 # Data and members ---------------------------------------------------------------
@@ -340,6 +340,35 @@ CONFIGS = {
         merged=True,
         regression=True,
     ),
+    # StackingMergerRegressor ----------------------------------------------------
+    "stacking-reg": Case(
+        lambda m: StackingMergerRegressor(m["mixed"] + [m["ttr"]]),
+        {"final_estimator__alphas": [[0.1, 1.0], [10.0, 100.0]]},
+        merged=False,
+        regression=True,
+    ),
+    "stacking-reg-passthrough": Case(
+        lambda m: StackingMergerRegressor(
+            m["mixed"], Ridge(alpha=0.3), passthrough=True
+        ),
+        # (Final estimators of other parameters than the members': see
+        # _record_fits.)
+        {"final_estimator__alpha": [0.3, 3.0], "passthrough": [True, False]},
+        merged=False,
+        regression=True,
+    ),
+    "stacking-reg-merged": Case(
+        lambda m: StackingMergerRegressor(m["ridge"], Ridge(alpha=0.3)),
+        {"final_estimator__alpha": [0.3, 3.0]},
+        merged=True,
+        regression=True,
+    ),
+    "stacking-reg-merged-pipelines": Case(
+        lambda m: StackingMergerRegressor(m["pipe"], merge=True),
+        {"passthrough": [False]},
+        merged=True,
+        regression=True,
+    ),
     # StackingMerger -------------------------------------------------------------
     "stacking-auto": Case(
         lambda m: StackingMerger(m["mixed"], LogisticRegression(C=2.0)),
@@ -543,6 +572,11 @@ PREFIT_FALSE = {
         cv=2,
         random_state=0,
     ),
+    "stacking-reg": lambda: StackingMergerRegressor(
+        [Ridge(), DecisionTreeRegressor(max_depth=3, random_state=0)],
+        prefit=False,
+        cv=3,
+    ),
     "temperature": lambda: TemperatureCalibratedClassifier(
         LogisticRegression(), prefit=False, cv=3
     ),
@@ -587,7 +621,9 @@ ALL_PARAMS = [
 
 def _given(est):
     """The objects given to a skmerge estimator as its members."""
-    if isinstance(est, SoupClassifier | SoupRegressor | StackingMerger):
+    if isinstance(
+        est, SoupClassifier | SoupRegressor | StackingMerger | StackingMergerRegressor
+    ):
         listed = [e[1] if isinstance(e, tuple) else e for e in est.estimators]
         return [e for e in listed if not isinstance(e, str)]
     if isinstance(est, TemperatureCalibratedClassifier | CalibratedClassifier):
@@ -911,6 +947,7 @@ def _peak_extra(func, X):
         "regressor-predict",
         "regressor-contributions",
         "regressor-median",
+        "regressor-stacking",
     ],
 )
 def test_prediction_memory_is_bounded_by_the_chunk(monkeypatch, case):
@@ -942,9 +979,13 @@ def test_prediction_memory_is_bounded_by_the_chunk(monkeypatch, case):
         # One output per member and sample.
         y_reg = rng.normal(size=300)
         members = [Ridge(alpha=10.0**j).fit(X_fit, y_reg) for j in range(n_members)]
-        combine = "median" if case == "regressor-median" else "mean"
-        est = SoupRegressor(members, combine=combine).fit(X_fit, y_reg)
-        method, k = case.split("-")[1] if combine == "mean" else "predict", 1
+        if case == "regressor-stacking":
+            est = StackingMergerRegressor(members, merge=False).fit(X_fit, y_reg)
+            method, k = "predict", 1
+        else:
+            combine = "median" if case == "regressor-median" else "mean"
+            est = SoupRegressor(members, combine=combine).fit(X_fit, y_reg)
+            method, k = case.split("-")[1] if combine == "mean" else "predict", 1
     else:
         est, method = SoupClassifier(members).fit(X_fit, y_fit), case
     X = rng.normal(size=(n, 4))
@@ -1046,7 +1087,13 @@ def test_folds_come_from_cv_alone(data, members):
 
 def test_dask_cluster_gives_the_results_of_one_job(data, members):
     distributed = pytest.importorskip("distributed")
-    names = ["soup-optimized", "stacking", "temperature", "soup-reg-optimized"]
+    names = [
+        "soup-optimized",
+        "stacking",
+        "temperature",
+        "soup-reg-optimized",
+        "stacking-reg",
+    ]
     expected = {
         name: _fit_summary("prefit=False", name, data, members, 1) for name in names
     }

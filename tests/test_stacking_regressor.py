@@ -758,7 +758,7 @@ def test_errors(data, members):
 
     stack = StackingMergerRegressor(members)
     _assert_fit_raises(
-        stack, X_held, y_held[:-1], ValueError, "got 149 labels for 150 samples"
+        stack, X_held, y_held[:-1], ValueError, "got 149 target values for 150 samples"
     )
     y_nan = y_held.copy()
     y_nan[3] = np.nan

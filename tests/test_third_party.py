@@ -9,8 +9,8 @@ as DataFrames, and every result is checked against a computation made here by
 hand or by scikit-learn itself (VotingClassifier over FrozenEstimator members,
 StackingClassifier given the same splits). A library that is not installed
 skips its cases. Their regressors join a Ridge pipeline on load_diabetes,
-checked against computations by hand and VotingRegressor. Install them with
-``pip install skmerge[test-members]``.
+checked against computations by hand, VotingRegressor and StackingRegressor.
+Install them with ``pip install skmerge[test-members]``.
 """
 
 import functools
@@ -25,11 +25,17 @@ from scipy.special import softmax
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
-from sklearn.ensemble import StackingClassifier, VotingClassifier, VotingRegressor
+from sklearn.ensemble import (
+    StackingClassifier,
+    StackingRegressor,
+    VotingClassifier,
+    VotingRegressor,
+)
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
 from sklearn.model_selection import (
     GridSearchCV,
+    KFold,
     StratifiedKFold,
     cross_validate,
     train_test_split,
@@ -42,6 +48,7 @@ from skmerge import (
     SoupClassifier,
     SoupRegressor,
     StackingMerger,
+    StackingMergerRegressor,
     TemperatureCalibratedClassifier,
 )
 
@@ -696,3 +703,24 @@ def test_regressor_soup_prefit_false_matches_voting_regressor(lib, frame):
     soup = SoupRegressor(members, weights=[1, 3], prefit=False).fit(X_train, y_train)
     voting = VotingRegressor(members, weights=[1, 3]).fit(X_train, y_train)
     np.testing.assert_allclose(soup.predict(X_test), voting.predict(X_test), rtol=1e-9)
+
+
+@pytest.mark.parametrize(("lib", "frame"), regression_cases())
+def test_stacking_regressor_matches_computation_by_hand(lib, frame):
+    members = fitted_regressors(lib, frame)
+    _, _, X_held, y_held, X_test, _ = load_regression(frame)
+    stack = StackingMergerRegressor(members).fit(X_held, y_held)
+    held = np.column_stack([np.ravel(est.predict(X_held)) for _, est in members])
+    test = np.column_stack([np.ravel(est.predict(X_test)) for _, est in members])
+    final = RidgeCV().fit(held, y_held)
+    np.testing.assert_allclose(stack.predict(X_test), final.predict(test), rtol=1e-9)
+    assert stack.merged_estimator_ is None  # a boosted member is not linear
+
+
+@pytest.mark.parametrize(("lib", "frame"), regression_cases())
+def test_stacking_regressor_prefit_false_matches_stacking_regressor(lib, frame):
+    X_train, y_train, _, _, X_test, _ = load_regression(frame)
+    members = [("ridge", Ridge()), (lib, _regressor(lib))]
+    ours = StackingMergerRegressor(members, prefit=False, cv=3).fit(X_train, y_train)
+    theirs = StackingRegressor(members, cv=KFold(3)).fit(X_train, y_train)
+    np.testing.assert_allclose(ours.predict(X_test), theirs.predict(X_test), rtol=1e-9)

@@ -69,6 +69,7 @@ from sklearn.utils.validation import (
 )
 
 from skmerge._base import (
+    PROBA_CLIP,
     _BaseMembers,
     check_finite,
     check_labels_known,
@@ -91,6 +92,16 @@ from skmerge._weight_space import (
 # Methods tried, in this order, by stack_method="auto" (as StackingClassifier).
 _STACK_METHODS = ["predict_proba", "decision_function", "predict"]
 
+
+def _called(methods):
+    """The members' methods that compute the stacked ``methods``:
+    ``"predict_log_proba"`` stacks clipped logs of ``predict_proba``."""
+    return [
+        "predict_proba" if method == "predict_log_proba" else method
+        for method in methods
+    ]
+
+
 # Rows of the data given to fit on which a merged model is checked against the
 # stack it replaces (a guard against a member or final estimator that is not
 # what its class says: the composition itself is exact).
@@ -110,7 +121,13 @@ def _stack_columns(output, method, member_classes, classes):
 
     For ``decision_function`` this map is linear in ``output``, so it also
     puts a member's ``coef_.T`` and ``intercept_`` in the stacked layout.
+    ``predict_log_proba`` columns are the clipped logs of ``predict_proba``
+    ``output``, one per class.
     """
+    if method == "predict_log_proba":
+        columns = to_class_columns(output, "predict_proba", member_classes, classes)
+        np.clip(columns, PROBA_CLIP, None, out=columns)
+        return np.log(columns, out=columns)
     if method == "predict":
         index = np.searchsorted(classes, np.asarray(output))
         return index.reshape(-1, 1).astype(np.float64)
@@ -302,7 +319,7 @@ class _BaseStacking(TransformerMixin, _BaseMembers):
             plan.named,
             X,
             plan.y,
-            plan.methods,
+            _called(plan.methods),
             plan.member_params,
             progress,
             split_params=plan.split_params,
@@ -598,7 +615,7 @@ class _BaseStacking(TransformerMixin, _BaseMembers):
 
     def _stack(self, X):
         outputs = member_outputs(
-            self.estimators_, X, self.stack_method_, n_jobs=self.n_jobs
+            self.estimators_, X, _called(self.stack_method_), n_jobs=self.n_jobs
         )
         columns = [
             self._columns(output, method, _classes_of(est), self._member_classes)
@@ -836,14 +853,18 @@ class StackingMerger(ClassifierMixin, _BaseStacking):
         The meta-learner fitted on the stacked outputs; a clone of it is
         fitted. ``None`` means :class:`~sklearn.linear_model.LogisticRegression`.
 
-    stack_method : {"auto", "predict_proba", "decision_function", "predict"}, \
-            default="auto"
+    stack_method : {"auto", "predict_proba", "predict_log_proba", \
+            "decision_function", "predict"}, default="auto"
         The member output that is stacked: with ``"auto"``, for each member,
         ``predict_proba`` if it has one, else ``decision_function``, else
         ``predict``. With two classes, probabilities keep only the second
-        class's column. ``predict`` stacks the index of the predicted class
-        in ``classes_``, as StackingClassifier does. A member without the
-        method is refused, naming it, before any member is fitted.
+        class's column. ``"predict_log_proba"`` stacks the logs of the
+        members' ``predict_proba``, clipped at 1e-12 so that they stay
+        finite, one column per class (two classes included): a logistic
+        regression on them pools the members geometrically, with learnt
+        weights. ``predict`` stacks the index of the predicted class in
+        ``classes_``, as StackingClassifier does. A member without the method
+        is refused, naming it, before any member is fitted.
 
     passthrough : bool, default=False
         Whether the final estimator also gets the features of ``X`` (which
@@ -970,7 +991,9 @@ class StackingMerger(ClassifierMixin, _BaseStacking):
 
     _parameter_constraints: dict = {
         **_BaseStacking._parameter_constraints,
-        "stack_method": [StrOptions(set(_STACK_METHODS) | {"auto"})],
+        "stack_method": [
+            StrOptions(set(_STACK_METHODS) | {"auto", "predict_log_proba"})
+        ],
     }
 
     _linear_response = "decision_function"
@@ -1014,6 +1037,10 @@ class StackingMerger(ClassifierMixin, _BaseStacking):
         return LogisticRegression()
 
     def _methods(self, named):
+        if self.stack_method == "predict_log_proba":
+            for name, est in named:
+                resolve_method(name, est, "predict_proba", None)
+            return ["predict_log_proba"] * len(named)
         return [
             resolve_method(name, est, self.stack_method, _STACK_METHODS)
             for name, est in named

@@ -197,6 +197,14 @@ def _instances():
         ),
         # StackingMerger ----------------------------------------------------------
         (StackingMerger([RidgeClassifier(), _tree()], **STACK), {}),
+        (
+            StackingMerger(
+                [LogisticRegression(), GaussianNB()],
+                stack_method="predict_log_proba",
+                **STACK,
+            ),
+            {},
+        ),
         (StackingMerger([RidgeClassifier(), _tree()], passthrough=True, **STACK), {}),
         (
             # linear members through decision_function: one merged model

@@ -384,6 +384,11 @@ CONFIGS = {
         binary=True,
         merged=False,
     ),
+    "stacking-log-proba": Case(
+        lambda m: StackingMerger(m["mixed"], stack_method="predict_log_proba"),
+        {"final_estimator__C": [0.1, 10.0]},
+        merged=False,
+    ),
     "stacking-passthrough": Case(
         # The default final estimator (None), tuned all the same.
         lambda m: StackingMerger(m["mixed"], passthrough=True, stack_method="predict"),

@@ -814,3 +814,80 @@ def test_unfitted_prediction_raises(members):
     for method in ["predict", "predict_proba", "decision_function", "transform"]:
         with pytest.raises(NotFittedError):
             getattr(stack, method)(np.zeros((2, 6)))
+
+
+# stack_method="predict_log_proba" ------------------------------------------------
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("prefit", [True, False])
+def test_predict_log_proba_stacks_clipped_log_probabilities(n_classes, prefit):
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = make_classification(
+        n_samples=300,
+        n_features=6,
+        n_informative=4,
+        n_classes=n_classes,
+        random_state=0,
+    )
+    X_train, y_train, X_fit, y_fit, X_test = (
+        X[:100],
+        y[:100],
+        X[100:220],
+        y[100:220],
+        X[220:],
+    )
+    members = [
+        ("lr", LogisticRegression(C=0.5)),
+        ("nb", GaussianNB()),
+        # a tree gives probabilities of exactly 0: clipped at 1e-12
+        ("tree", DecisionTreeClassifier(max_depth=3, random_state=0)),
+    ]
+
+    def features(outputs):
+        return np.hstack([np.log(np.clip(p, 1e-12, None)) for p in outputs])
+
+    cv = StratifiedKFold(3)
+    if prefit:
+        members = [(n, clone(m).fit(X_train, y_train)) for n, m in members]
+        stack = StackingMerger(members, stack_method="predict_log_proba")
+        train_features = features([m.predict_proba(X_fit) for _, m in members])
+        fitted = [m for _, m in members]
+    else:
+        stack = StackingMerger(
+            members, stack_method="predict_log_proba", prefit=False, cv=cv
+        )
+        train_features = features(
+            [
+                cross_val_predict(clone(m), X_fit, y_fit, cv=cv, method="predict_proba")
+                for _, m in members
+            ]
+        )
+        fitted = [clone(m).fit(X_fit, y_fit) for _, m in members]
+    stack.fit(X_fit, y_fit)
+    assert stack.stack_method_ == ["predict_log_proba"] * 3
+    assert stack.merged_estimator_ is None
+    final = LogisticRegression().fit(train_features, y_fit)
+    test_features = features([m.predict_proba(X_test) for m in fitted])
+    assert_allclose(stack.transform(X_test), test_features, rtol=1e-12)
+    assert stack.transform(X_test).shape[1] == 3 * n_classes  # every class
+    assert_allclose(
+        stack.predict_proba(X_test), final.predict_proba(test_features), rtol=1e-8
+    )
+    assert np.isfinite(stack.transform(X_test)).all()
+
+
+def test_predict_log_proba_needs_predict_proba():
+    from sklearn.datasets import make_classification
+    from sklearn.svm import LinearSVC
+
+    X, y = make_classification(n_samples=80, random_state=0)
+    members = [("lr", LogisticRegression().fit(X, y)), ("svc", LinearSVC().fit(X, y))]
+    with pytest.raises(
+        ValueError, match=r"Member 'svc' \(LinearSVC\) has no `predict_proba`"
+    ):
+        StackingMerger(members, stack_method="predict_log_proba").fit(X, y)

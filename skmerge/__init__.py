@@ -14,11 +14,14 @@ calibrated predictor.
   exact, fast temperature scaling.
 - :class:`CalibratedClassifier`: temperature, vector, structured matrix or
   ensemble temperature scaling, or the best of them by cross-validation.
+- :class:`MergeSearch`: which of these routes is best, by cross-validation
+  on held-out data at the cost of predicting each member once.
 - :mod:`skmerge.metrics` and :mod:`skmerge.plotting`: calibration metrics and
   a multiclass reliability diagram.
 """
 
 from skmerge._calibration import CalibratedClassifier
+from skmerge._search import MergeSearch
 from skmerge._soup import SoupClassifier, SoupRegressor
 from skmerge._stacking import StackingMerger, StackingMergerRegressor
 from skmerge._temperature import TemperatureCalibratedClassifier, fit_temperature
@@ -27,6 +30,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "CalibratedClassifier",
+    "MergeSearch",
     "SoupClassifier",
     "SoupRegressor",
     "StackingMerger",

@@ -1,14 +1,22 @@
 # Authors: The skmerge developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""skmerge's main job: a demo on scikit-learn's digits data.
+"""skmerge's main job: a demo on scikit-learn's digits and diabetes data.
 
-``python -m skmerge [--out reliability.png]`` trains a few members (logistic
-regressions, MLPs fine-tuned from one shared parent, a gradient-boosting
-model), merges them with every recipe of ``SoupClassifier``, stacks them with
-``StackingMerger`` and calibrates with temperature scaling, then prints a table
-of test accuracy, log loss, Brier score, ECE and predict time next to the best
-member and scikit-learn's soft ``VotingClassifier``, and writes a reliability
-diagram (needs matplotlib) of a member before and after calibration.
+``python -m skmerge [--out reliability.png]``:
+
+- classification (digits): trains a few members (logistic regressions, MLPs
+  fine-tuned from one shared parent, a gradient-boosting model), merges them
+  with every recipe of ``SoupClassifier``, stacks them with ``StackingMerger``
+  and calibrates with temperature scaling and ``CalibratedClassifier``, then
+  lets ``MergeSearch`` choose the route by cross-validation on the held-out
+  data; prints a table of test accuracy, log loss, Brier score, ECE and
+  predict time next to the best member and scikit-learn's
+  ``VotingClassifier`` and ``StackingClassifier``, and writes a reliability
+  diagram (needs matplotlib) of a member before and after calibration;
+- regression (diabetes): the same with ``SoupRegressor``,
+  ``StackingMergerRegressor`` and ``MergeSearch`` next to the best member,
+  ``VotingRegressor`` and ``StackingRegressor``: test RMSE, MAE, R² and
+  predict time.
 """
 
 import argparse
@@ -17,20 +25,32 @@ import time
 import warnings
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
+from sklearn.datasets import load_diabetes, load_digits
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    StackingClassifier,
+    StackingRegressor,
+    VotingClassifier,
+    VotingRegressor,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
-from sklearn.neural_network import MLPClassifier
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
+from sklearn.model_selection import KFold, train_test_split
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skmerge import (
     CalibratedClassifier,
+    MergeSearch,
     SoupClassifier,
+    SoupRegressor,
     StackingMerger,
+    StackingMergerRegressor,
     TemperatureCalibratedClassifier,
 )
 from skmerge.metrics import calibration_report
@@ -130,6 +150,11 @@ def main(argv=None):
     rows.append(
         evaluate("sklearn VotingClassifier(voting='soft')", voting, X_test, y_test)
     )
+    sk_stack = StackingClassifier(
+        [(name, FrozenEstimator(m)) for name, m in members],
+        LogisticRegression(max_iter=1000),
+    ).fit(X_val, y_val)
+    rows.append(evaluate("sklearn StackingClassifier", sk_stack, X_test, y_test))
 
     rows.extend(_merged_rows(members, X_val, y_val, X_test, y_test))
     rows.append(None)
@@ -154,12 +179,150 @@ def main(argv=None):
             y_test,
         )
     )
+    rows.append(None)
+    rows.append(_search_row(members, X_val, y_val, X_test, y_test))
     print_table(rows)
     calibrations = [
         (f"{mlp_name} + temperature", calibrated),
         (f"{mlp_name} + {auto.method_} (auto)", auto),
     ]
     _write_diagram(args.out, mlp_name, mlp, calibrations, X_test, y_test)
+    regression_demo()
+
+
+def _search_row(members, X_val, y_val, X_test, y_test):
+    """MergeSearch's choice among the 33 default routes, by 5-fold CV on the
+    held-out data."""
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search = MergeSearch(members, random_state=0).fit(X_val, y_val)
+    seconds = time.perf_counter() - start
+    params = ", ".join(
+        f"{k.replace('estimator__', '')}={v}"
+        for k, v in search.best_params_.items()
+        if k != "route"
+    )
+    print(
+        f"MergeSearch: {len(search.cv_results_['params'])} routes x "
+        f"{search.n_splits_} folds in {seconds:.1f} s, each member predicted once; "
+        f"chose {search.best_params_['route']} ({params})"
+    )
+    return evaluate("MergeSearch (its chosen route)", search, X_test, y_test)
+
+
+def regression_members(X_train, y_train):
+    """Regressors as a sweep leaves them."""
+    scaler = StandardScaler().fit(X_train)
+    members = [
+        (f"ridge_a{a:g}", make_pipeline(scaler, Ridge(alpha=a)).fit(X_train, y_train))
+        for a in (0.1, 10.0)
+    ]
+    members.append(
+        ("knn", make_pipeline(scaler, KNeighborsRegressor(15)).fit(X_train, y_train))
+    )
+    members.append(
+        (
+            "hgb",
+            HistGradientBoostingRegressor(
+                max_iter=100, learning_rate=0.05, random_state=0
+            ).fit(X_train, y_train),
+        )
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPRegressor(
+            hidden_layer_sizes=(32,),
+            learning_rate_init=0.01,
+            max_iter=300,
+            random_state=0,
+        )
+        members.append(("mlp", make_pipeline(scaler, mlp).fit(X_train, y_train)))
+    return members
+
+
+def evaluate_regressor(name, model, X_test, y_test):
+    start = time.perf_counter()
+    pred = model.predict(X_test)
+    seconds = time.perf_counter() - start
+    return dict(
+        name=name,
+        rmse=root_mean_squared_error(y_test, pred),
+        mae=mean_absolute_error(y_test, pred),
+        r2=r2_score(y_test, pred),
+        predict_ms=1e3 * seconds,
+    )
+
+
+def print_regression_table(rows):
+    header = f"{'model':<44} {'RMSE':>8} {'MAE':>8} {'R2':>7} {'predict ms':>10}"
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        if row is None:
+            print()
+            continue
+        print(
+            f"{row['name']:<44} {row['rmse']:8.2f} {row['mae']:8.2f} "
+            f"{row['r2']:7.4f} {row['predict_ms']:10.2f}"
+        )
+
+
+def regression_demo():
+    """Soups, stacks and MergeSearch of regressors on diabetes."""
+    X, y = load_diabetes(return_X_y=True)
+    X_train, X_rest, y_train, y_rest = train_test_split(
+        X, y, test_size=0.5, random_state=0
+    )
+    X_val, X_test, y_val, y_test = train_test_split(
+        X_rest, y_rest, test_size=0.5, random_state=0
+    )
+    print(
+        f"\ndiabetes: {len(y_train)} rows to train members, {len(y_val)} held out "
+        f"to merge, {len(y_test)} to test\n"
+    )
+    members = regression_members(X_train, y_train)
+    rows = [evaluate_regressor(n, m, X_test, y_test) for n, m in members]
+    rows.append(None)
+    frozen = [(n, FrozenEstimator(m)) for n, m in members]
+    for label, model in (
+        ("sklearn VotingRegressor", VotingRegressor(frozen)),
+        ("sklearn StackingRegressor", StackingRegressor(frozen, cv=KFold(5))),
+    ):
+        rows.append(evaluate_regressor(label, model.fit(X_val, y_val), X_test, y_test))
+    rows.extend(_merged_regressor_rows(members, X_val, y_val, X_test, y_test))
+    print_regression_table(rows)
+
+
+def _merged_regressor_rows(members, X_val, y_val, X_test, y_test):
+    ridges = [(n, m) for n, m in members if n.startswith("ridge")]
+    models = [
+        (f"soup mean, {recipe}", SoupRegressor(members, recipe=recipe))
+        for recipe in ("uniform", "greedy", "ensemble_selection", "optimized")
+    ]
+    models += [
+        ("soup median, uniform", SoupRegressor(members, combine="median")),
+        ("soup params (ridges), uniform", SoupRegressor(ridges, combine="params")),
+        ("stacking (RidgeCV on predictions)", StackingMergerRegressor(members)),
+        ("stacking of ridges (merged into one)", StackingMergerRegressor(ridges)),
+    ]
+    rows = [
+        evaluate_regressor(label, model.fit(X_val, y_val), X_test, y_test)
+        for label, model in models
+    ]
+    search = MergeSearch(members, random_state=0).fit(X_val, y_val)
+    params = ", ".join(
+        f"{k}={v}" for k, v in search.best_params_.items() if k != "route"
+    )
+    print(
+        f"MergeSearch: {len(search.cv_results_['params'])} routes x "
+        f"{search.n_splits_} folds; chose {search.best_params_['route']} ({params})"
+    )
+    rows.append(None)
+    rows.append(
+        evaluate_regressor("MergeSearch (its chosen route)", search, X_test, y_test)
+    )
+    return rows
 
 
 def _merged_rows(members, X_val, y_val, X_test, y_test):

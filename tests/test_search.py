@@ -338,3 +338,13 @@ def test_members_without_probabilities_get_logit_routes(digits):
         theirs = [reference.cv_results_[f"split{i}_test_score"] for i in range(3)]
         rtol = TOLERANCE.get(name, 1e-10)
         assert_allclose(ours, theirs, rtol=rtol, atol=1e-12, err_msg=name)
+
+
+def test_verbose_and_progress(cancer, capsys):
+    members, X, y, _, _ = cancer
+    routes = [(SoupClassifier, {"recipe": ["uniform", "greedy"]})]
+    _quietly(MergeSearch(members, routes=routes, cv=3, verbose=1).fit, X, y)
+    out = capsys.readouterr().out
+    assert "Fitting 3 folds for each of 2 candidates, totalling 6 fits" in out
+    _quietly(MergeSearch(members, routes=routes, cv=3).fit, X, y)
+    assert capsys.readouterr().out == ""

@@ -23,7 +23,14 @@ import warnings
 
 import numpy as np
 from joblib import effective_n_jobs
-from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    clone,
+    is_classifier,
+    is_regressor,
+)
 from sklearn.ensemble._base import _BaseHeterogeneousEnsemble, _fit_single_estimator
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import check_cv, cross_val_predict
@@ -36,6 +43,7 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
@@ -242,6 +250,228 @@ def check_labels_known(y, classes, what="held-out data"):
             f"The {what} must hold at least 2 classes to learn from; got only "
             f"one class: {present.tolist()}."
         )
+
+
+# Members given as their outputs (estimators="precomputed") -------------------
+
+#: Tolerance of a precomputed probability: values in [-tol, 1 + tol], rows of
+#: a class block summing to 1 within tol.
+PROBA_TOLERANCE = 1e-6
+
+
+def is_precomputed(estimators):
+    """Whether ``estimators`` is ``"precomputed"``: ``X`` holds the members'
+    outputs."""
+    return isinstance(estimators, str) and estimators == "precomputed"
+
+
+class CachedMember(BaseEstimator):
+    """A fitted member stood in for by its output, read from its columns of a
+    matrix ``P`` (the members' outputs side by side).
+
+    ``method`` is the member method the columns hold; ``width`` their number.
+    The stand-in has that method only (and ``predict``), so that a skmerge
+    estimator resolves the same method over it as over the member, and
+    computes the same numbers from the same output. A one-column
+    ``predict_proba`` (``layout="positive"``) is the probability of
+    ``classes[1]``; a one-column decision function or prediction is 1-D.
+    With ``check=True`` every read checks probabilities are probabilities.
+    """
+
+    def __init__(
+        self,
+        start=0,
+        width=1,
+        method="predict",
+        n_columns=1,
+        classes=None,
+        name="member",
+        check=False,
+        feature_names=None,
+    ):
+        self.start = start
+        self.width = width
+        self.method = method
+        self.n_columns = n_columns
+        self.classes = classes
+        self.name = name
+        self.check = check
+        self.feature_names = feature_names
+
+    def fit(self, X, y=None):
+        raise TypeError(
+            f"Member {self.name!r} is its precomputed output: it cannot be fitted."
+        )
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    @property
+    def n_features_in_(self):
+        return self.n_columns
+
+    @property
+    def feature_names_in_(self):
+        if self.feature_names is None:
+            raise AttributeError("feature_names_in_")
+        return self.feature_names
+
+    def _read(self, P):
+        if hasattr(P, "iloc"):
+            P = P.to_numpy()
+        P = np.asarray(P)
+        if P.ndim != 2 or P.shape[1] != self.n_columns:
+            raise ValueError(
+                f"Expected the members' outputs as {self.n_columns} columns; got an "
+                f"array of shape {P.shape}."
+            )
+        # A contiguous float64 copy, as a member returns its output.
+        block = np.array(
+            P[:, self.start : self.start + self.width], dtype=np.float64, order="C"
+        )
+        if self.check:
+            check_probabilities(block, self.name, self.start)
+        if self.width == 1:
+            column = block[:, 0]
+            if self.method == "predict_proba":
+                return np.column_stack([1.0 - column, column])
+            return column
+        return block
+
+    def _has(method):
+        return lambda self: self.method == method
+
+    @available_if(_has("predict_proba"))
+    def predict_proba(self, P):
+        return self._read(P)
+
+    @available_if(_has("decision_function"))
+    def decision_function(self, P):
+        return self._read(P)
+
+
+class CachedClassifier(ClassifierMixin, CachedMember):
+    @property
+    def classes_(self):
+        return self.classes
+
+    def predict(self, P):
+        """The class of the highest output (the member's argmax)."""
+        out = self._read(P)
+        if out.ndim == 1:
+            return self.classes[(out > 0).astype(np.intp)]
+        return self.classes[np.argmax(out, axis=1)]
+
+
+class CachedRegressor(RegressorMixin, CachedMember):
+    def predict(self, P):
+        return self._read(P)
+
+
+def check_probabilities(block, name, start):
+    """Raise, naming the column block, unless ``block`` holds probabilities:
+    finite, in [0, 1], and (for more than one column) rows summing to 1."""
+    where = (
+        f"column {start}"
+        if block.shape[1] == 1
+        else f"columns {start}-{start + block.shape[1] - 1}"
+    )
+    what = f"The precomputed probabilities of member {name!r} ({where})"
+    if not np.isfinite(block).all():
+        row = int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
+        raise ValueError(f"{what} hold NaN or infinity, e.g. in row {row}.")
+    low, high = float(block.min(initial=0.0)), float(block.max(initial=0.0))
+    if low < -PROBA_TOLERANCE or high > 1 + PROBA_TOLERANCE:
+        raise ValueError(
+            f"{what} must lie in [0, 1]; got values from {low:.6g} to {high:.6g}."
+        )
+    if block.shape[1] > 1:
+        sums = block.sum(axis=1)
+        bad = np.abs(sums - 1.0) > PROBA_TOLERANCE
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{what} must sum to 1 in each row (one column per class); row "
+                f"{row} sums to {sums[row]:.6g}."
+            )
+
+
+def _block_names(columns, width, classes):
+    """Members' names from the column names of their blocks:
+    ``<member>_<class>`` (as ``transform`` names them), else the first column's
+    name."""
+    names = []
+    for j in range(len(columns) // width):
+        block = [str(c) for c in columns[j * width : (j + 1) * width]]
+        suffixes = [f"_{c}" for c in classes] if width > 1 else []
+        if suffixes and all(b.endswith(s) for b, s in zip(block, suffixes)):
+            names.append(block[0][: -len(suffixes[0])])
+        else:
+            names.append(block[0])
+    return names
+
+
+def precomputed_members(X, y, *, classifier, member_names=None):
+    """Stand-ins for the members whose outputs are the columns of ``X``.
+
+    Classifiers: probabilities, one block of ``n_classes`` columns per member
+    (classes sorted, as :meth:`~skmerge.SoupClassifier.transform` lays them
+    out) or, for two classes, one column per member (the probability of the
+    second class); regressors: one column of predictions per member. The
+    names are ``member_names``, else those of a DataFrame's columns
+    (``<member>_<class>`` blocks), else ``member0``, ``member1``...
+    """
+    columns = _feature_names_of(X)
+    P = check_array(X, dtype=np.float64, ensure_all_finite=False, input_name="X")
+    n_columns = P.shape[1]
+    classes = np.unique(column_or_1d(y)) if classifier else None
+    k = len(classes) if classifier else 1
+    if member_names is not None:
+        m = len(member_names)
+        width = n_columns // m if m and n_columns % m == 0 else 0
+    elif classifier and k == 2 and columns is not None and n_columns % 2 == 0:
+        width = 2 if _block_names(columns, 2, classes) != list(columns[::2]) else 1
+    else:
+        width = k if n_columns % k == 0 else 1 if k == 2 else 0
+    if width not in ((k, 1) if k == 2 else (k,)):
+        raise ValueError(
+            "With estimators='precomputed', X holds the members' outputs: "
+            + (
+                f"{k} columns of class probabilities per member"
+                + (" (or one, the second class's, for two classes)" if k == 2 else "")
+                if classifier
+                else "one column of predictions per member"
+            )
+            + f"; got {n_columns} columns"
+            + (f" for {len(member_names)} member_names." if member_names else ".")
+        )
+    m = n_columns // width
+    if member_names is not None:
+        names = [str(name) for name in member_names]
+    elif columns is not None:
+        names = _block_names(columns, width, classes)
+    else:
+        names = [f"member{j}" for j in range(m)]
+    kind = CachedClassifier if classifier else CachedRegressor
+    named = [
+        (
+            name,
+            kind(
+                start=j * width,
+                width=width,
+                method="predict_proba" if classifier else "predict",
+                n_columns=n_columns,
+                classes=classes,
+                name=name,
+                check=classifier,
+                feature_names=columns,
+            ),
+        )
+        for j, name in enumerate(names)
+    ]
+    for _, member in named:
+        member._read(P)  # checks the probabilities now, naming the block
+    return named
 
 
 # Members' outputs, in row chunks --------------------------------------------
@@ -623,10 +853,34 @@ class _BaseMembers(_MemberPhase, CallbackSupportMixin, _BaseHeterogeneousEnsembl
         -------
         :class:`~sklearn.utils.Bunch`
         """
-        return Bunch(**dict(name_members(self.estimators)))
+        return Bunch(**dict(self._given_members()))
 
-    def _named_members(self):
-        """Validated ``(name, estimator)`` pairs, without the dropped ones."""
+    def _given_members(self):
+        """``(name, estimator)`` pairs as given (none when precomputed)."""
+        if is_precomputed(self.estimators):
+            return []
+        return name_members(self.estimators)
+
+    def _named_members(self, X=None, y=None):
+        """Validated ``(name, estimator)`` pairs, without the dropped ones;
+        with ``estimators="precomputed"``, stand-ins reading the columns of
+        ``X`` (see :func:`precomputed_members`)."""
+        if is_precomputed(self.estimators):
+            if not self.prefit:
+                raise ValueError(
+                    "estimators='precomputed' gives the members' outputs, not "
+                    "members to fit: prefit=False does not apply."
+                )
+            named = precomputed_members(
+                X, y, classifier=is_classifier(self), member_names=self.member_names
+            )
+            self._validate_names([name for name, _ in named])
+            return named
+        if self.member_names is not None:
+            raise ValueError(
+                "`member_names` names the columns of X with "
+                "estimators='precomputed'; these members have their own names."
+            )
         named = name_members(self.estimators)
         self._validate_names([name for name, _ in named])
         named = [(name, est) for name, est in named if not is_drop(est)]
@@ -664,11 +918,9 @@ class _BaseMembers(_MemberPhase, CallbackSupportMixin, _BaseHeterogeneousEnsembl
         )
         by_name = {name: est for (name, _), est in zip(named, fitted, strict=True)}
         self.estimators_ = list(fitted)
+        given = self._given_members() or named
         self.named_estimators_ = Bunch(
-            **{
-                name: by_name.get(name, "drop")
-                for name, _ in name_members(self.estimators)
-            }
+            **{name: by_name.get(name, "drop") for name, _ in given}
         )
         self._set_input_attributes(n_features_in, feature_names_in)
         return classes
@@ -740,8 +992,10 @@ class _BaseMembers(_MemberPhase, CallbackSupportMixin, _BaseHeterogeneousEnsembl
         # (is_classifier, stratified CV in GridSearchCV); the members' input
         # tags are recomputed just below.
         tags = super().__sklearn_tags__()
+        if is_precomputed(self.estimators):
+            return tags  # X: the members' outputs, finite numbers, dense
         try:
-            members = [e for _, e in name_members(self.estimators) if not is_drop(e)]
+            members = [e for _, e in self._given_members() if not is_drop(e)]
             tags.input_tags.allow_nan = all(
                 get_tags(e).input_tags.allow_nan for e in members
             )
@@ -763,7 +1017,7 @@ class _BaseMembers(_MemberPhase, CallbackSupportMixin, _BaseHeterogeneousEnsembl
         routing : MetadataRouter
         """
         router = MetadataRouter(owner=self)
-        for name, est in name_members(self.estimators):
+        for name, est in self._given_members():
             if not is_drop(est):
                 router.add(
                     **{name: est},

@@ -4,10 +4,10 @@
 cross-validation on held-out data at the cost of predicting each member once.
 
 Every member's output on ``X`` is computed once and laid side by side in one
-matrix ``P``. Each member is then stood in for by a :class:`_Cached` model
-that reads its block of columns of ``P``: a route (a soup, a stack, a
-calibrated soup) built over the stand-ins is the very same skmerge estimator
-as over the members, computing the same numbers from the same outputs, so
+matrix ``P``. Each member is then stood in for by a
+:class:`~skmerge._base.CachedMember` that reads its block of columns of
+``P``: a route (a soup, a stack, a calibrated soup) built over the stand-ins
+is the very same skmerge estimator as over the members, computing the same numbers from the same outputs, so
 :class:`~sklearn.model_selection.GridSearchCV` over the routes on ``P``
 scores each of them exactly as it would score it on ``X`` over the members,
 without a member predicting again. The best route is refitted on all of
@@ -21,9 +21,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import (
     BaseEstimator,
-    ClassifierMixin,
     MetaEstimatorMixin,
-    RegressorMixin,
     _fit_context,
     clone,
     is_classifier,
@@ -36,15 +34,20 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils._tags import get_tags
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from skmerge._base import (
+    CachedClassifier,
+    CachedRegressor,
     _MemberPhase,
     check_member_fitted,
     check_members_agree,
     is_drop,
+    is_precomputed,
     member_outputs,
     name_members,
+    precomputed_members,
     resolve_method,
 )
 from skmerge._calibration import CalibratedClassifier
@@ -56,78 +59,6 @@ from skmerge._stacking import StackingMerger, StackingMergerRegressor
 #: LogisticRegression.
 STACKING_C = (0.01, 0.1, 1.0, 10.0)
 _RECIPES = ["uniform", "greedy", "ensemble_selection", "optimized"]
-
-
-# Members stood in for by their cached outputs -----------------------------------
-
-
-class _Cached(BaseEstimator):
-    """A fitted member's output on the rows of ``P``, read from its columns.
-
-    ``method`` is the member's method whose output the columns hold;
-    ``width`` its number of columns (a 1-D output is one column, returned
-    1-D). The stand-in has that method only (and ``predict``), so that a
-    route resolves the same method over it as over the member.
-    """
-
-    def __init__(self, start=0, width=1, method="predict", n_columns=1, classes=None):
-        self.start = start
-        self.width = width
-        self.method = method
-        self.n_columns = n_columns
-        self.classes = classes
-
-    def fit(self, X, y=None):
-        raise TypeError("A cached member is already fitted and cannot be refitted.")
-
-    def __sklearn_is_fitted__(self):
-        return True
-
-    @property
-    def n_features_in_(self):
-        return self.n_columns
-
-    def _read(self, P):
-        P = np.asarray(P)
-        if P.ndim != 2 or P.shape[1] != self.n_columns:
-            raise ValueError(
-                f"Expected the members' outputs as {self.n_columns} columns; got "
-                f"shape {P.shape}."
-            )
-        # A contiguous copy, as a member returns its output: numpy's
-        # arithmetic on strided views may round differently.
-        block = np.array(P[:, self.start : self.start + self.width], order="C")
-        return block[:, 0] if self.width == 1 else block
-
-    def _has(method):
-        return lambda self: self.method == method
-
-    @available_if(_has("predict_proba"))
-    def predict_proba(self, P):
-        return self._read(P)
-
-    @available_if(_has("decision_function"))
-    def decision_function(self, P):
-        return self._read(P)
-
-
-class _CachedClassifier(ClassifierMixin, _Cached):
-    @property
-    def classes_(self):
-        return self.classes
-
-    def predict(self, P):
-        out = self._read(P)
-        if self.method == "predict":
-            return out
-        if out.ndim == 1:
-            return self.classes[(out > 0).astype(np.intp)]
-        return self.classes[np.argmax(out, axis=1)]
-
-
-class _CachedRegressor(RegressorMixin, _Cached):
-    def predict(self, P):
-        return self._read(P)
 
 
 def _cache(named, X, methods, n_jobs):
@@ -143,12 +74,9 @@ def _cache(named, X, methods, n_jobs):
     for (name, est), method, start, width in zip(
         named, methods, starts, widths, strict=True
     ):
-        if is_classifier(est):
-            cached = _CachedClassifier(
-                int(start), width, method, P.shape[1], np.asarray(est.classes_)
-            )
-        else:
-            cached = _CachedRegressor(int(start), width, method, P.shape[1])
+        kind = CachedClassifier if is_classifier(est) else CachedRegressor
+        classes = np.asarray(est.classes_) if is_classifier(est) else None
+        cached = kind(int(start), width, method, P.shape[1], classes, name)
         stand_ins.append((name, cached))
     return P, stand_ins
 
@@ -394,9 +322,16 @@ class MergeSearch(
 
     Parameters
     ----------
-    estimators : list of (str, estimator) tuples or list of estimators
+    estimators : list of (str, estimator) tuples, list of estimators or \
+            "precomputed"
         The fitted members: classifiers, or regressors (not both). They are
-        never refitted or modified.
+        never refitted or modified. With ``"precomputed"``, ``X`` *is* the
+        members' outputs (probabilities, laid out as
+        :meth:`SoupClassifier.transform <skmerge.SoupClassifier.transform>`
+        lays them out, or predictions, one column per member): the routes are
+        then fitted on them, and ``best_estimator_`` predicts from such
+        matrices too. The task is a classifier's when ``y`` holds classes, a
+        regressor's when it is continuous.
 
     routes : "default" or list of (estimator_class, param_grid) pairs, \
             default="default"
@@ -442,6 +377,10 @@ class MergeSearch(
 
     verbose : int, default=0
         Print the search's progress (GridSearchCV's messages) when > 0.
+
+    member_names : list of str, default=None
+        With ``estimators="precomputed"``: the members' names, one per block
+        of columns of ``X`` (see :class:`SoupClassifier`).
 
     Attributes
     ----------
@@ -517,7 +456,8 @@ class MergeSearch(
     """
 
     _parameter_constraints: dict = {
-        "estimators": [list],
+        "estimators": [list, StrOptions({"precomputed"})],
+        "member_names": ["array-like", None],
         "routes": [StrOptions({"default"}), list],
         "scoring": [str, callable, None],
         "cv": ["cv_object"],
@@ -541,8 +481,10 @@ class MergeSearch(
         n_jobs=None,
         random_state=None,
         verbose=0,
+        member_names=None,
     ):
         self.estimators = estimators
+        self.member_names = member_names
         self.routes = routes
         self.scoring = scoring
         self.cv = cv
@@ -553,8 +495,15 @@ class MergeSearch(
 
     # Checks -------------------------------------------------------------------------
 
-    def _named_members(self):
-        """The fitted members, all classifiers or all regressors."""
+    def _named_members(self, X, y):
+        """The fitted members, all classifiers or all regressors (or, with
+        ``"precomputed"``, the stand-ins of the columns of ``X``: a classifier's
+        when ``y`` holds classes, a regressor's when it is continuous)."""
+        if is_precomputed(self.estimators):
+            classifier = type_of_target(y, input_name="y") != "continuous"
+            return precomputed_members(
+                X, y, classifier=classifier, member_names=self.member_names
+            )
         named = [(n, e) for n, e in name_members(self.estimators) if not is_drop(e)]
         if not named:
             raise ValueError("All members are dropped; at least one is required.")
@@ -588,16 +537,16 @@ class MergeSearch(
 
     def _validate(self, X, y, sample_weight):
         """Everything checked before any member predicts: the plan."""
-        named = self._named_members()
+        named = self._named_members(X, y)
         classifier = is_classifier(named[0][1])
-        self._classifier = classifier
+        self._classifier = classifier  # the task, for the tags of a precomputed X
         if self.routes == "default":
             probabilities = all(hasattr(e, "predict_proba") for _, e in named)
             routes = default_routes(classifier, self.random_state, probabilities)
         else:
             routes = _user_routes(self.routes)
         # Every route's parameters are checked now, over stand-ins.
-        kind = _CachedClassifier if classifier else _CachedRegressor
+        kind = CachedClassifier if classifier else CachedRegressor
         probes = [(n, kind(classes=getattr(e, "classes_", None))) for n, e in named]
         for name, factory, grid in routes:
             _check_route(name, factory(probes), grid)
@@ -613,6 +562,7 @@ class MergeSearch(
             scoring = "neg_log_loss" if classifier else "neg_root_mean_squared_error"
         return Bunch(
             named=named,
+            precomputed=is_precomputed(self.estimators),
             classifier=classifier,
             routes=routes,
             methods=self._methods(named),
@@ -650,7 +600,10 @@ class MergeSearch(
         plan = self._validate(X, y, sample_weight)
         progress = Task.root(self, 2 + bool(self.refit))
         with running(progress.subtask("predict members")):
-            P, stand_ins = _cache(plan.named, X, plan.methods, self.n_jobs)
+            if plan.precomputed:
+                P, stand_ins = check_array(X, dtype=np.float64), plan.named
+            else:
+                P, stand_ins = _cache(plan.named, X, plan.methods, self.n_jobs)
         splits = list(
             copy.deepcopy(check_cv(self.cv, plan.y, classifier=plan.classifier)).split(
                 P, plan.y
@@ -722,6 +675,8 @@ class MergeSearch(
         if plan.sample_weight is not None:
             fit_params["sample_weight"] = plan.sample_weight
         best.fit(P, plan.y, **fit_params)
+        if plan.precomputed:
+            return best  # it reads the outputs from X, as the search did
         return _with_members(best, plan.named, X)
 
     def _set_fitted(self, plan, search, results, best_index, best, n_splits, X):
@@ -813,6 +768,12 @@ class MergeSearch(
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        if is_precomputed(self.estimators):
+            # The task is known from y, once fit has seen it.
+            classifier = getattr(self, "_classifier", None)
+            if classifier is not None:
+                tags.estimator_type = "classifier" if classifier else "regressor"
+            return tags
         try:
             named = [e for _, e in name_members(self.estimators) if not is_drop(e)]
         except (TypeError, ValueError):

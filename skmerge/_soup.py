@@ -37,7 +37,6 @@ from skmerge._base import (
     is_drop,
     member_output,
     member_outputs,
-    name_members,
     resolve_method,
     row_chunks,
     softmax_in_place,
@@ -77,7 +76,8 @@ class _BaseSoup(TransformerMixin, _BaseMembers):
     (``_task_plan``, ``_output_soups``, ``_pooled``)."""
 
     _parameter_constraints: dict = {
-        "estimators": [list],
+        "estimators": [list, StrOptions({"precomputed"})],
+        "member_names": ["array-like", None],
         "recipe": [
             StrOptions({"uniform", "greedy", "ensemble_selection", "optimized"})
         ],
@@ -93,7 +93,7 @@ class _BaseSoup(TransformerMixin, _BaseMembers):
 
     # Checks (before any member is predicted or fitted) -----------------------
 
-    def _check_weights(self, keep):
+    def _check_weights(self, keep, n_estimators):
         """User weights of the kept (not dropped) members, or None."""
         if self.weights is None:
             return None
@@ -103,7 +103,6 @@ class _BaseSoup(TransformerMixin, _BaseMembers):
             raise ValueError(
                 f"`weights` must be numbers, one per estimator; got {self.weights!r}."
             ) from exc
-        n_estimators = len(self.estimators)
         if weights.ndim != 1:
             raise ValueError(
                 "`weights` must be 1-D, one weight per estimator; got shape "
@@ -132,13 +131,10 @@ class _BaseSoup(TransformerMixin, _BaseMembers):
     def _validate(self, X, y, sample_weight, fit_params):
         """Everything checked before any member predicts or fits: the plan
         of this fit."""
-        named = self._named_members()
+        named = self._named_members(X, y)
+        given = self._given_members() or named
         user_weights = self._check_weights(
-            [
-                i
-                for i, (_, e) in enumerate(name_members(self.estimators))
-                if not is_drop(e)
-            ]
+            [i for i, (_, e) in enumerate(given) if not is_drop(e)], len(given)
         )
         if self.weights is not None and self.recipe != "uniform":
             warnings.warn(
@@ -364,7 +360,10 @@ class _BaseSoup(TransformerMixin, _BaseMembers):
         return tags
 
     def _sk_visual_block_(self):
-        names, estimators = zip(*name_members(self.estimators), strict=True)
+        given = self._given_members()
+        if not given:  # precomputed: no member to draw
+            return _VisualBlock("single", self, names=type(self).__name__)
+        names, estimators = zip(*given, strict=True)
         return _VisualBlock("parallel", estimators, names=names)
 
 
@@ -385,10 +384,19 @@ class SoupClassifier(ClassifierMixin, _BaseSoup):
 
     Parameters
     ----------
-    estimators : list of (str, estimator) tuples or list of estimators
+    estimators : list of (str, estimator) tuples, list of estimators or \
+            "precomputed"
         The members. A plain list is named after the classes
         (``logisticregression-1``, ...). A member can be set to ``"drop"``
-        with :meth:`set_params`.
+        with :meth:`set_params`. With ``"precomputed"`` (as scikit-learn's
+        ``metric="precomputed"``) the ``X`` given to :meth:`fit` and the
+        predictions *is* the members' outputs, laid out as :meth:`transform`
+        lays them out: one block of ``n_classes`` probability columns per
+        member (classes sorted) or, for two classes, one column per member
+        (the second class's probability). Probabilities that are not (NaN,
+        outside [0, 1], rows not summing to 1) are an error naming the block.
+        Everything else is unchanged, but ``combine="params"`` (no model to
+        average) and ``prefit=False`` (no member to fit).
 
     combine : {"proba", "logit", "vote", "params"}, default="proba"
         How members are pooled:
@@ -487,6 +495,12 @@ class SoupClassifier(ClassifierMixin, _BaseSoup):
 
     verbose : int, default=0
         Print fitting progress and the recipe's steps when > 0.
+
+    member_names : list of str, default=None
+        With ``estimators="precomputed"``: the members' names, one per block
+        of columns of ``X``. None: from a DataFrame's column names
+        (``<member>_<class>`` blocks, or one column each), else ``member0``,
+        ``member1``...
 
     Attributes
     ----------
@@ -609,8 +623,10 @@ class SoupClassifier(ClassifierMixin, _BaseSoup):
         n_jobs=None,
         random_state=None,
         verbose=0,
+        member_names=None,
     ):
         super().__init__(estimators=estimators)
+        self.member_names = member_names
         self.combine = combine
         self.recipe = recipe
         self.weights = weights
@@ -872,9 +888,10 @@ class SoupClassifier(ClassifierMixin, _BaseSoup):
                 available = hasattr(merged, "decision_function")
             else:
                 try:
-                    available = all(
+                    given = self._given_members()
+                    available = bool(given) and all(
                         hasattr(est, "decision_function")
-                        for _, est in name_members(self.estimators)
+                        for _, est in given
                         if not is_drop(est)
                     )
                 except (TypeError, ValueError):
@@ -1087,11 +1104,14 @@ class SoupRegressor(RegressorMixin, _BaseSoup):
 
     Parameters
     ----------
-    estimators : list of (str, estimator) tuples or list of estimators
+    estimators : list of (str, estimator) tuples, list of estimators or \
+            "precomputed"
         The members: regressors (any, a
         :class:`~sklearn.compose.TransformedTargetRegressor` included). A
         plain list is named after the classes (``ridge-1``, ...). A member
-        can be set to ``"drop"`` with :meth:`set_params`.
+        can be set to ``"drop"`` with :meth:`set_params`. With
+        ``"precomputed"``, ``X`` *is* the members' predictions, one column
+        per member (as :meth:`transform` returns them).
 
     combine : {"mean", "median", "params"}, default="mean"
         How members are pooled:
@@ -1173,6 +1193,12 @@ class SoupRegressor(RegressorMixin, _BaseSoup):
 
     verbose : int, default=0
         Print fitting progress and the recipe's steps when > 0.
+
+    member_names : list of str, default=None
+        With ``estimators="precomputed"``: the members' names, one per block
+        of columns of ``X``. None: from a DataFrame's column names
+        (``<member>_<class>`` blocks, or one column each), else ``member0``,
+        ``member1``...
 
     Attributes
     ----------
@@ -1269,8 +1295,10 @@ class SoupRegressor(RegressorMixin, _BaseSoup):
         n_jobs=None,
         random_state=None,
         verbose=0,
+        member_names=None,
     ):
         super().__init__(estimators=estimators)
+        self.member_names = member_names
         self.combine = combine
         self.recipe = recipe
         self.weights = weights

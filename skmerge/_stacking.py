@@ -233,7 +233,8 @@ class _BaseStacking(TransformerMixin, _BaseMembers):
     """
 
     _parameter_constraints: dict = {
-        "estimators": [list],
+        "estimators": [list, StrOptions({"precomputed"})],
+        "member_names": ["array-like", None],
         "final_estimator": [None, HasMethods("fit")],
         "passthrough": ["boolean"],
         "merge": [StrOptions({"auto"}), "boolean"],
@@ -254,8 +255,10 @@ class _BaseStacking(TransformerMixin, _BaseMembers):
         cv=5,
         n_jobs=None,
         verbose=0,
+        member_names=None,
     ):
         self.estimators = estimators
+        self.member_names = member_names
         self.final_estimator = final_estimator
         self.passthrough = passthrough
         self.merge = merge
@@ -339,7 +342,7 @@ class _BaseStacking(TransformerMixin, _BaseMembers):
 
     def _validate(self, X, y, fit_params):
         """Everything checked before any member is predicted or fitted."""
-        named = self._named_members()
+        named = self._named_members(X, y)
         final = self._checked_final_estimator()
         y = self._check_target(X, y)
         X_features = self._check_passthrough(X) if self.passthrough else None
@@ -843,11 +846,17 @@ class StackingMerger(ClassifierMixin, _BaseStacking):
 
     Parameters
     ----------
-    estimators : list of (str, estimator) tuples or list of estimators
+    estimators : list of (str, estimator) tuples, list of estimators or \
+            "precomputed"
         The members: fitted classifiers with ``prefit=True``, classifiers to
         fit otherwise. A plain list is named after the members' classes
         (``logisticregression-1``, ...). A member can be set to ``"drop"``
-        with :meth:`set_params`.
+        with :meth:`set_params`. With ``"precomputed"``, ``X`` *is* the
+        members' probabilities, laid out as
+        :meth:`SoupClassifier.transform <skmerge.SoupClassifier.transform>`
+        lays them out (one block of ``n_classes`` columns per member, or one
+        column per member for two classes), and they are stacked as
+        ``predict_proba`` (or ``predict_log_proba``) outputs.
 
     final_estimator : classifier, default=None
         The meta-learner fitted on the stacked outputs; a clone of it is
@@ -897,6 +906,11 @@ class StackingMerger(ClassifierMixin, _BaseStacking):
 
     verbose : int, default=0
         Verbosity of the members' fits.
+
+    member_names : list of str, default=None
+        With ``estimators="precomputed"``: the members' names, one per block
+        of columns of ``X``. None: from a DataFrame's column names, else
+        ``member0``, ``member1``...
 
     Attributes
     ----------
@@ -1018,6 +1032,7 @@ class StackingMerger(ClassifierMixin, _BaseStacking):
         cv=5,
         n_jobs=None,
         verbose=0,
+        member_names=None,
     ):
         super().__init__(
             estimators,
@@ -1028,6 +1043,7 @@ class StackingMerger(ClassifierMixin, _BaseStacking):
             cv=cv,
             n_jobs=n_jobs,
             verbose=verbose,
+            member_names=member_names,
         )
         self.stack_method = stack_method
 
@@ -1131,7 +1147,9 @@ class StackingMergerRegressor(RegressorMixin, _BaseStacking):
         The members: fitted regressors with ``prefit=True``, regressors to fit
         otherwise. A plain list is named after the members' classes
         (``ridge-1``, ...). A member can be set to ``"drop"`` with
-        :meth:`set_params`. A classifier is refused, naming it.
+        :meth:`set_params`. A classifier is refused, naming it. With
+        ``"precomputed"``, ``X`` *is* the members' predictions, one column
+        per member.
 
     final_estimator : regressor, default=None
         The meta-learner fitted on the stacked predictions; a clone of it is
@@ -1167,6 +1185,11 @@ class StackingMergerRegressor(RegressorMixin, _BaseStacking):
 
     verbose : int, default=0
         Verbosity of the members' fits.
+
+    member_names : list of str, default=None
+        With ``estimators="precomputed"``: the members' names, one per block
+        of columns of ``X``. None: from a DataFrame's column names, else
+        ``member0``, ``member1``...
 
     Attributes
     ----------

@@ -7,7 +7,8 @@ Every member's output on ``X`` is computed once and laid side by side in one
 matrix ``P``. Each member is then stood in for by a
 :class:`~skmerge._base.CachedMember` that reads its block of columns of
 ``P``: a route (a soup, a stack, a calibrated soup) built over the stand-ins
-is the very same skmerge estimator as over the members, computing the same numbers from the same outputs, so
+is the very same skmerge estimator as over the members, computing the same
+numbers from the same outputs, so
 :class:`~sklearn.model_selection.GridSearchCV` over the routes on ``P``
 scores each of them exactly as it would score it on ``X`` over the members,
 without a member predicting again. The best route is refitted on all of

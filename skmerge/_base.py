@@ -275,7 +275,9 @@ class CachedMember(BaseEstimator):
     computes the same numbers from the same output. A one-column
     ``predict_proba`` (``layout="positive"``) is the probability of
     ``classes[1]``; a one-column decision function or prediction is 1-D.
-    With ``check=True`` every read checks probabilities are probabilities.
+    With ``check=True`` every read validates ``P`` as scikit-learn validates
+    an ``X`` and checks the outputs are finite and probabilities are
+    probabilities.
     """
 
     def __init__(
@@ -317,20 +319,25 @@ class CachedMember(BaseEstimator):
         return self.feature_names
 
     def _read(self, P):
-        if hasattr(P, "iloc"):
+        if self.check:
+            P = check_array(
+                P, dtype=np.float64, ensure_all_finite=False, input_name="X"
+            )
+        elif hasattr(P, "iloc"):
             P = P.to_numpy()
         P = np.asarray(P)
         if P.ndim != 2 or P.shape[1] != self.n_columns:
             raise ValueError(
-                f"Expected the members' outputs as {self.n_columns} columns; got an "
-                f"array of shape {P.shape}."
+                f"X has {P.shape[-1] if P.ndim else 0} features, but precomputed is "
+                f"expecting {self.n_columns} features as input: the members' outputs "
+                "side by side."
             )
         # A contiguous float64 copy, as a member returns its output.
         block = np.array(
             P[:, self.start : self.start + self.width], dtype=np.float64, order="C"
         )
         if self.check:
-            check_probabilities(block, self.name, self.start)
+            check_outputs(block, self.name, self.start, self.method)
         if self.width == 1:
             column = block[:, 0]
             if self.method == "predict_proba":
@@ -368,18 +375,22 @@ class CachedRegressor(RegressorMixin, CachedMember):
         return self._read(P)
 
 
-def check_probabilities(block, name, start):
-    """Raise, naming the column block, unless ``block`` holds probabilities:
-    finite, in [0, 1], and (for more than one column) rows summing to 1."""
+def check_outputs(block, name, start, method):
+    """Raise, naming the column block, unless ``block`` holds finite outputs
+    and, for ``predict_proba``, probabilities: in [0, 1] and (for more than
+    one column) rows summing to 1."""
     where = (
         f"column {start}"
         if block.shape[1] == 1
         else f"columns {start}-{start + block.shape[1] - 1}"
     )
-    what = f"The precomputed probabilities of member {name!r} ({where})"
+    kind = "probabilities" if method == "predict_proba" else "predictions"
+    what = f"The precomputed {kind} of member {name!r} ({where})"
     if not np.isfinite(block).all():
         row = int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
         raise ValueError(f"{what} hold NaN or infinity, e.g. in row {row}.")
+    if method != "predict_proba":
+        return
     low, high = float(block.min(initial=0.0)), float(block.max(initial=0.0))
     if low < -PROBA_TOLERANCE or high > 1 + PROBA_TOLERANCE:
         raise ValueError(
@@ -463,7 +474,7 @@ def precomputed_members(X, y, *, classifier, member_names=None):
                 n_columns=n_columns,
                 classes=classes,
                 name=name,
-                check=classifier,
+                check=True,
                 feature_names=columns,
             ),
         )

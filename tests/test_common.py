@@ -317,6 +317,11 @@ def _instances():
             ),
             {},
         ),
+        # Regressors over precomputed predictions: X is the members' predictions
+        # (any finite numbers), so the checks' data are valid input. (Over
+        # precomputed probabilities the checks' X is not: see PREFIT.)
+        (SoupRegressor("precomputed", combine="median", recipe="optimized"), {}),
+        (StackingMergerRegressor("precomputed"), {}),
         # TemperatureCalibratedClassifier -----------------------------------------
         (TemperatureCalibratedClassifier(LogisticRegression(), prefit=False, cv=2), {}),
         (
@@ -431,6 +436,10 @@ def _prefit_instances():
         ),
         "soup-regressor-params": SoupRegressor(
             [Ridge(alpha=a).fit(X_reg, y_reg) for a in (0.1, 10.0)], combine="params"
+        ),
+        "soup-precomputed": SoupClassifier("precomputed", recipe="greedy"),
+        "stack-precomputed": StackingMerger(
+            "precomputed", stack_method="predict_log_proba"
         ),
         "stack-regressor": StackingMergerRegressor(
             [Ridge().fit(X_reg, y_reg), _tree_regressor().fit(X_reg, y_reg)]

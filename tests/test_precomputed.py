@@ -238,7 +238,9 @@ def test_probabilities_that_are_not_are_an_error_naming_the_block(task):
     with pytest.raises(ValueError, match="hold NaN or infinity"):
         soup.predict_proba(np.full_like(P, np.nan))
     with pytest.raises(
-        ValueError, match=f"Expected the members' outputs as {P.shape[1]} columns"
+        ValueError,
+        match=f"X has {P.shape[1] - 1} features, but precomputed is expecting "
+        f"{P.shape[1]} features",
     ):
         soup.predict(P[:, :-1])
 

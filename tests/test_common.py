@@ -505,7 +505,11 @@ def test_stacking_regressor_instances_merge_as_intended():
     """Of the StackingMergerRegressor instances above, the one of linear
     members and a linear final estimator predicts through one merged model."""
     X, y = make_regression(n_samples=60, n_features=4, random_state=0)
-    stacks = [est for est, _ in INSTANCES if isinstance(est, StackingMergerRegressor)]
+    stacks = [
+        est
+        for est, _ in INSTANCES
+        if isinstance(est, StackingMergerRegressor) and est.estimators != "precomputed"
+    ]
     merged = [clone(stack).fit(X, y).merged_estimator_ for stack in stacks]
     assert [type(m).__name__ for m in merged] == [
         "NoneType",

@@ -202,9 +202,20 @@ def test_precomputed_regressors_equal_the_live_ones(regression, combine, recipe)
         StackingMergerRegressor(members).fit(X, y).predict(X_test),
         rtol=1e-12,
     )
+
+
+def test_precomputed_regression_search_names_members_from_the_frame(regression):
+    members, X, y, X_test = regression
+    P = np.column_stack([m.predict(X) for _, m in members])
     frame = pd.DataFrame(P, columns=["ridge", "tree", "knn"])
     search = MergeSearch("precomputed", cv=3).fit(frame, y)
     assert set(search.cv_results_["route"]) == {"best member", "soup", "stacking"}
+    live = MergeSearch(members, cv=3).fit(X, y)
+    assert_allclose(
+        search.cv_results_["mean_test_score"],
+        live.cv_results_["mean_test_score"],
+        rtol=1e-10,
+    )
 
 
 # Errors ------------------------------------------------------------------------

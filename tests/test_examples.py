@@ -21,6 +21,7 @@ SCRIPTS = {
     "plot_kaggle_blend.py": ("kaggle_blend.png", "ensemble selection + T"),
     "plot_weight_space_soup.py": ("weight_space_soup.png", "greedy soup"),
     "plot_reliability_diagram.py": ("reliability_diagram.png", "temperature T ="),
+    "plot_regression_soups.py": ("regression_soups.png", "optimized"),
 }
 
 

@@ -199,7 +199,7 @@ def _search_row(members, X_val, y_val, X_test, y_test):
         search = MergeSearch(members, random_state=0).fit(X_val, y_val)
     seconds = time.perf_counter() - start
     params = ", ".join(
-        f"{k.replace('estimator__', '')}={v}"
+        f"{k.removeprefix('estimator__')}={v}"
         for k, v in search.best_params_.items()
         if k != "route"
     )

@@ -767,6 +767,25 @@ class MergeSearch(
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
         return self.scorer_(self.best_estimator_, X, y, **kwargs)
 
+    def plot(self, *, top=None, ax=None):
+        """Each route's mean cross-validated score with its spread across
+        folds, sorted, best marked (needs matplotlib).
+
+        Parameters
+        ----------
+        top : int, default=None
+            Show the ``top`` best candidates only (None: all).
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure otherwise.
+
+        Returns
+        -------
+        display : :class:`~skmerge.plotting.MergeSearchDisplay`
+        """
+        from skmerge.plotting import MergeSearchDisplay
+
+        return MergeSearchDisplay.from_search(self, top=top, ax=ax)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         if is_precomputed(self.estimators):

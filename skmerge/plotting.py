@@ -1,6 +1,7 @@
 # Authors: The skmerge developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Reliability diagrams for multiclass classifiers.
+"""Reliability diagrams for multiclass classifiers, and the routes of a
+MergeSearch.
 
 matplotlib is imported only when something is drawn, so importing this module
 does not need it.
@@ -26,7 +27,7 @@ from skmerge.metrics import (
     _top_label,
 )
 
-__all__ = ["ReliabilityDisplay"]
+__all__ = ["MergeSearchDisplay", "ReliabilityDisplay"]
 
 # Labels that mark the histogram axes a display made, so that a second
 # display drawn on the same axes finds and reuses them.
@@ -879,3 +880,148 @@ class ReliabilityDisplay:
             smooth=smooth,
             **kwargs,
         )
+
+
+class MergeSearchDisplay:
+    """The routes of a :class:`~skmerge.MergeSearch`: each candidate's mean
+    cross-validated score with its spread across folds, sorted, the best
+    marked.
+
+    Create it with :meth:`from_search` (or ``MergeSearch.plot``).
+
+    Parameters
+    ----------
+    labels : list of str
+        One label per candidate: its route and parameters.
+    mean_scores : ndarray of shape (n_candidates,)
+    fold_scores : ndarray of shape (n_candidates, n_splits)
+    best_index : int
+    scoring : str
+        What the scores are, for the axis label.
+
+    Attributes
+    ----------
+    ax_ : matplotlib Axes
+    figure_ : matplotlib Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skmerge import MergeSearch, SoupClassifier
+    >>> from skmerge.plotting import MergeSearchDisplay
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> members = [GaussianNB().fit(X[:200], y[:200]),
+    ...            DecisionTreeClassifier(max_depth=3, random_state=0).fit(
+    ...                X[:200], y[:200])]
+    >>> routes = [(SoupClassifier, {"recipe": ["uniform", "greedy"]})]
+    >>> search = MergeSearch(members, routes=routes, cv=3).fit(X[200:], y[200:])
+    >>> display = MergeSearchDisplay.from_search(search)
+    >>> search.best_params_
+    {'route': 'soupclassifier', 'recipe': 'uniform'}
+    >>> [t.get_text() for t in display.ax_.get_yticklabels()]  # best first
+    ['soupclassifier: recipe=uniform', 'soupclassifier: recipe=greedy']
+    """
+
+    def __init__(self, labels, mean_scores, fold_scores, best_index, scoring):
+        self.labels = labels
+        self.mean_scores = mean_scores
+        self.fold_scores = fold_scores
+        self.best_index = best_index
+        self.scoring = scoring
+
+    @classmethod
+    def from_search(cls, search, *, top=None, ax=None):
+        """Plot the routes of a fitted :class:`~skmerge.MergeSearch`.
+
+        Parameters
+        ----------
+        search : MergeSearch
+            A fitted search.
+        top : int, default=None
+            Show the ``top`` best candidates only (None: all).
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure sized to the candidates otherwise.
+
+        Returns
+        -------
+        display : MergeSearchDisplay
+        """
+        check_is_fitted(search, "cv_results_")
+        results = search.cv_results_
+        labels = [_route_label(params) for params in results["params"]]
+        folds = np.column_stack(
+            [results[f"split{i}_test_score"] for i in range(search.n_splits_)]
+        )
+        scoring = search.scoring
+        if scoring is None:
+            scoring = (
+                "neg_log_loss"
+                if is_classifier(search)
+                else "neg_root_mean_squared_error"
+            )
+        display = cls(
+            labels,
+            np.asarray(results["mean_test_score"]),
+            folds,
+            search.best_index_,
+            scoring if isinstance(scoring, str) else "score",
+        )
+        return display.plot(top=top, ax=ax)
+
+    def plot(self, *, top=None, ax=None):
+        """Draw the candidates, best at the top.
+
+        Parameters
+        ----------
+        top : int, default=None
+            Show the ``top`` best candidates only (None: all).
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure otherwise.
+
+        Returns
+        -------
+        display : MergeSearchDisplay
+        """
+        check_matplotlib_support("MergeSearchDisplay.plot")
+        import matplotlib.pyplot as plt
+
+        order = np.argsort(-self.mean_scores, kind="stable")[:top]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 1.2 + 0.28 * len(order)))
+        rows = np.arange(len(order))[::-1]  # the best at the top
+        folds = self.fold_scores[order]
+        for row, scores in zip(rows, folds, strict=True):
+            ax.plot(scores, np.full(len(scores), row), "|", color="0.6", ms=8)
+        spread = folds.std(axis=1)
+        best = order == self.best_index
+        colors = np.where(best, "C3", "C0")
+        for mask, color in ((~best, "C0"), (best, "C3")):
+            ax.errorbar(
+                self.mean_scores[order][mask],
+                rows[mask],
+                xerr=spread[mask],
+                fmt="none",
+                ecolor=color,
+                elinewidth=1.5,
+                capsize=3,
+            )
+        ax.scatter(self.mean_scores[order], rows, c=list(colors), zorder=3)
+        ax.set_yticks(rows, [self.labels[i] for i in order])
+        ax.set_xlabel(f"{self.scoring} (mean ± std over folds; | = one fold)")
+        ax.set_title("MergeSearch: routes by cross-validated score (best in red)")
+        ax.grid(axis="x", alpha=0.3)
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+
+def _route_label(params):
+    """``route: param=value, ...`` with a calibrated soup's ``estimator__``
+    prefixes dropped."""
+    params = dict(params)
+    route = params.pop("route")
+    shown = ", ".join(f"{k.removeprefix('estimator__')}={v}" for k, v in params.items())
+    return f"{route}: {shown}" if shown else route

@@ -348,3 +348,27 @@ def test_verbose_and_progress(cancer, capsys):
     assert "Fitting 3 folds for each of 2 candidates, totalling 6 fits" in out
     _quietly(MergeSearch(members, routes=routes, cv=3).fit, X, y)
     assert capsys.readouterr().out == ""
+
+
+def test_plot_shows_every_route_sorted_with_the_best_marked(digits_search):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    search, _ = digits_search
+    display = search.plot()
+    labels = [t.get_text() for t in display.ax_.get_yticklabels()]
+    assert len(labels) == 33
+    means = search.cv_results_["mean_test_score"]
+    order = np.argsort(-means, kind="stable")
+    assert labels[0].startswith(search.best_params_["route"])
+    # Ticks from the top (best) down, each candidate's mean at its row.
+    rows = display.ax_.get_yticks()
+    assert_array_equal(rows, np.arange(33)[::-1])
+    points = display.ax_.collections[-1].get_offsets()
+    assert_allclose(points[:, 0], means[order])
+    top = search.plot(top=5)
+    assert len(top.ax_.get_yticklabels()) == 5
+    plt.close("all")

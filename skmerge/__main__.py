@@ -127,6 +127,11 @@ def main(argv=None):
     parser.add_argument(
         "--out", default="reliability.png", help="reliability diagram PNG"
     )
+    parser.add_argument(
+        "--routes-out",
+        default="merge_search.png",
+        help="PNG of MergeSearch's routes on digits",
+    )
     args = parser.parse_args(argv)
 
     X, y = load_digits(return_X_y=True)
@@ -180,13 +185,15 @@ def main(argv=None):
         )
     )
     rows.append(None)
-    rows.append(_search_row(members, X_val, y_val, X_test, y_test))
+    search_row, search = _search_row(members, X_val, y_val, X_test, y_test)
+    rows.append(search_row)
     print_table(rows)
     calibrations = [
         (f"{mlp_name} + temperature", calibrated),
         (f"{mlp_name} + {auto.method_} (auto)", auto),
     ]
     _write_diagram(args.out, mlp_name, mlp, calibrations, X_test, y_test)
+    _write_routes(args.routes_out, search)
     regression_demo()
 
 
@@ -208,7 +215,8 @@ def _search_row(members, X_val, y_val, X_test, y_test):
         f"{search.n_splits_} folds in {seconds:.1f} s, each member predicted once; "
         f"chose {search.best_params_['route']} ({params})"
     )
-    return evaluate("MergeSearch (its chosen route)", search, X_test, y_test)
+    row = evaluate("MergeSearch (its chosen route)", search, X_test, y_test)
+    return row, search
 
 
 def regression_members(X_train, y_train):
@@ -360,6 +368,21 @@ def _merged_rows(members, X_val, y_val, X_test, y_test):
         evaluate(f"stacking of LRs ({kind} into one model)", merged, X_test, y_test)
     )
     return rows
+
+
+def _write_routes(path, search):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(f"matplotlib is not installed: no routes plot written to {path}")
+        return
+    display = search.plot()
+    display.figure_.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(display.figure_)
+    print(f"MergeSearch's routes written to {path}")
 
 
 def _write_diagram(path, name, member, calibrations, X_test, y_test):

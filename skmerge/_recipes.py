@@ -39,8 +39,26 @@ from sklearn.metrics._scorer import _BaseScorer
 
 from skmerge._base import PROBA_CLIP, softmax_in_place, to_class_columns
 
-#: Names accepted by ``scoring``: higher is better, as scikit-learn's scorers.
+#: Scorings computed here from the probabilities, without the metrics' input
+#: validation (recipes score many candidates).
 SCORINGS = ("neg_log_loss", "accuracy", "roc_auc_ovr", "neg_brier_score")
+
+
+def _is_classification_scorer(scorer):
+    func = getattr(scorer, "_score_func", None)
+    return getattr(func, "__module__", "") in (
+        "sklearn.metrics._classification",
+        "sklearn.metrics._ranking",
+    )
+
+
+#: Every scikit-learn scorer name that applies to a binary or multiclass
+#: classifier's predictions or probabilities (higher is better).
+CLASSIFICATION_SCORINGS = tuple(
+    name
+    for name in get_scorer_names()
+    if _is_classification_scorer(get_scorer(name)) and not name.endswith("_samples")
+)
 
 # Probabilities are clipped here before their log in the log loss, as
 # sklearn.metrics.log_loss does for float64 input.
@@ -161,11 +179,17 @@ class Scorer:
 
     Parameters
     ----------
-    scoring : str or callable
-        One of :data:`SCORINGS`, or a callable ``(y_true, proba) -> float``
-        (higher is better) called with the original labels and probabilities
-        whose columns follow ``classes``; it also gets ``sample_weight=`` when
-        its signature has that parameter and weights were given.
+    scoring : str, scorer or callable
+        One of :data:`CLASSIFICATION_SCORINGS`, a scikit-learn scorer object
+        (its metric applied to the soup's probabilities, or to the class of
+        highest probability for metrics of ``predict``, as the scorer applies
+        it to an estimator), or a callable ``(y_true, y_score) -> float``
+        (higher is better) with scikit-learn's metric convention: the
+        original labels, and the probabilities whose columns follow
+        ``classes`` or, for two classes, the second class's column (as
+        :func:`~sklearn.metrics.roc_auc_score` expects). The metric gets
+        ``sample_weight=`` when its signature has that parameter and weights
+        were given.
     classes : ndarray of shape (n_classes,)
         The sorted classes.
     y_index : ndarray of shape (n_samples,)
@@ -187,6 +211,31 @@ class Scorer:
             self.weights = sample_weight / sample_weight.sum()
         self.is_log_loss = scoring == "neg_log_loss"
         self._rows = np.arange(n)
+        self._scorer = None
+        if isinstance(scoring, str) and scoring not in SCORINGS:
+            scoring = get_scorer(scoring)
+        if isinstance(scoring, _BaseScorer):
+            if not _is_classification_scorer(scoring):
+                raise ValueError(
+                    "`scoring` must score a classifier's predictions or "
+                    f"probabilities; got {scoring!r}."
+                )
+            self._scorer = scoring
+            self._check_applies()
+
+    def _check_applies(self):
+        """Score the perfect probabilities once, so that a scorer that cannot
+        score this problem (``"f1"`` on three classes...) fails now, before
+        any member predicts, naming itself."""
+        perfect = np.zeros((self.y_index.shape[0], self.n_classes))
+        perfect[self._rows, self.y_index] = 1.0
+        try:
+            self._score_with_scorer(perfect)
+        except ValueError as exc:
+            raise ValueError(
+                f"`scoring`={self.scoring!r} cannot score this problem "
+                f"({self.n_classes} classes): {exc}"
+            ) from exc
 
     #: Whether the soups are probabilities (``OutputSoups`` then has the
     #: log loss's gradient).
@@ -225,10 +274,38 @@ class Scorer:
                     sample_weight=self.sample_weight,
                 )
             )
+        if self._scorer is not None:
+            return self._score_with_scorer(proba)
         kwargs = {}
         if self.sample_weight is not None and _takes_sample_weight(scoring):
             kwargs["sample_weight"] = self.sample_weight
-        return float(scoring(self.classes[y], proba, **kwargs))
+        y_score = proba[:, 1] if k == 2 else proba
+        return float(scoring(self.classes[y], y_score, **kwargs))
+
+    def _score_with_scorer(self, proba):
+        """A scikit-learn scorer's metric on the soup's output, as the scorer
+        computes it from an estimator: the class of highest probability for
+        metrics of ``predict``, else the probabilities (for two classes, the
+        positive class's column)."""
+        scorer = self._scorer
+        response = scorer._response_method
+        kwargs = dict(scorer._kwargs)
+        if self.sample_weight is not None:
+            kwargs["sample_weight"] = self.sample_weight
+        if response == "predict":
+            y_score = self.classes[np.argmax(proba, axis=1)]
+        elif self.n_classes == 2:
+            pos_label = scorer._get_pos_label()
+            column = (
+                1
+                if pos_label is None
+                else int(np.flatnonzero(self.classes == pos_label)[0])
+            )
+            y_score = proba[:, column]
+        else:
+            y_score = proba
+        y_true = self.classes[self.y_index]
+        return scorer._sign * float(scorer._score_func(y_true, y_score, **kwargs))
 
     def neg_log_loss_true(self, p_true):
         """Minus the weighted log loss, from each sample's probability of its

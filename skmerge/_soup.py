@@ -44,9 +44,9 @@ from skmerge._base import (
 )
 from skmerge._progress import Task, running
 from skmerge._recipes import (
+    CLASSIFICATION_SCORINGS,
     RECIPES,
     REGRESSION_SCORINGS,
-    SCORINGS,
     MedianSoups,
     ModelSoups,
     OutputSoups,
@@ -442,13 +442,19 @@ class SoupClassifier(ClassifierMixin, _BaseSoup):
         non-negative, not all zero; normalised). Ignored, with a warning, by
         the other recipes. ``None`` means equal weights.
 
-    scoring : {"neg_log_loss", "accuracy", "roc_auc_ovr", "neg_brier_score"} \
-            or callable, default="neg_log_loss"
+    scoring : str, scorer or callable, default="neg_log_loss"
         Held-out score (higher is better) of ``member_scores_`` and of the
-        greedy and ensemble-selection steps. A callable is called as
-        ``scoring(y_true, proba)`` with the original labels and probabilities
-        in the order of ``classes_`` (and ``sample_weight=`` when it takes it
-        and weights were given). ``"optimized"`` always minimises the log
+        greedy and ensemble-selection steps, computed from the cached
+        outputs (no member predicts again): any scikit-learn scorer name
+        that applies to a classifier (``"neg_log_loss"``, ``"accuracy"``,
+        ``"roc_auc"``, ``"f1"``, ``"balanced_accuracy"``,
+        ``"neg_brier_score"``, ...) or scorer object (its metric applied to
+        the soup's probabilities, or to their argmax for metrics of
+        ``predict``), or a callable ``scoring(y_true, y_score)`` with
+        scikit-learn's metric convention: the original labels and the
+        probabilities in the order of ``classes_`` or, for two classes, the
+        second class's column (and ``sample_weight=`` when it takes it and
+        weights were given). ``"optimized"`` always minimises the log
         loss.
 
     temperature : "auto", float > 0 or None, default=None
@@ -599,7 +605,7 @@ class SoupClassifier(ClassifierMixin, _BaseSoup):
     _parameter_constraints: dict = {
         **_BaseSoup._parameter_constraints,
         "combine": [StrOptions({"proba", "logit", "vote", "params"})],
-        "scoring": [StrOptions(set(SCORINGS)), callable],
+        "scoring": [StrOptions(set(CLASSIFICATION_SCORINGS)), callable],
         "temperature": [
             StrOptions({"auto"}),
             Interval(Real, 0, None, closed="neither"),

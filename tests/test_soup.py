@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.optimize  # noqa: F401 - loads its BLAS before the thread limit
+from numpy.testing import assert_allclose
 from scipy.special import softmax as scipy_softmax
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -794,7 +795,13 @@ def _errors(data, lrs, mixed):
             'applies to combine="params" only',
         ),
         (dict(estimators=lrs[:2], n_iter=0), ValueError, "'n_iter' parameter"),
-        (dict(estimators=lrs[:2], scoring="f1"), ValueError, "'scoring' parameter"),
+        (dict(estimators=lrs[:2], scoring="f2"), ValueError, "'scoring' parameter"),
+        (
+            dict(estimators=lrs[:2], scoring="f1"),
+            ValueError,
+            r"`scoring`='f1' cannot score this problem \(3 classes\): Target is "
+            "multiclass but average='binary'",
+        ),
         (
             dict(estimators=lrs[:2], temperature=0.0),
             ValueError,
@@ -909,3 +916,72 @@ def test_unfitted_soup_raises_not_fitted(data, lrs):
     ):
         with pytest.raises(NotFittedError):
             getattr(soup, method)(X_test)
+
+
+# Every scikit-learn classification scorer, on the cached outputs ------------------
+
+
+def _scorer_data(n_classes):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=300,
+        n_features=6,
+        n_informative=4,
+        n_redundant=0,
+        n_classes=n_classes,
+        random_state=1,
+    )
+    y = np.array(["a", "b", "c"])[y] if n_classes == 3 else y
+    members = [
+        LogisticRegression(C=0.05).fit(X[:150], y[:150]),
+        GaussianNB().fit(X[:150], y[:150]),
+        DecisionTreeClassifier(max_depth=2, random_state=0).fit(X[:150], y[:150]),
+    ]
+    return members, X[150:], y[150:]
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_every_classification_scorer_scores_as_scikit_learn(n_classes):
+    from sklearn.metrics import get_scorer
+
+    from skmerge._recipes import CLASSIFICATION_SCORINGS
+
+    members, X, y = _scorer_data(n_classes)
+    sw = np.linspace(0.5, 1.5, len(y))
+    checked = 0
+    for name in CLASSIFICATION_SCORINGS:
+        scorer = get_scorer(name)
+        # A member's score is the scorer's on its probabilities (the cached
+        # outputs), as on a soup of that member alone (a classifier without
+        # a decision function for metrics that prefer one).
+        alone = [SoupClassifier([m]).fit(X, y) for m in members]
+        try:
+            expected = [scorer(a, X, y, sample_weight=sw) for a in alone]
+        except (ValueError, TypeError):
+            # scikit-learn cannot score this problem with it (binary-only
+            # metrics on three classes); the soup says so before any work,
+            # or (scikit-learn 1.6's average_precision on string labels,
+            # which its scorer refuses for their pos_label) computes it.
+            try:
+                SoupClassifier(members, scoring=name).fit(X, y, sample_weight=sw)
+            except ValueError as exc:
+                assert "cannot score this problem" in str(exc), name
+            continue
+        soup = SoupClassifier(members, recipe="greedy", scoring=name)
+        soup.fit(X, y, sample_weight=sw)
+        assert_allclose(soup.member_scores_, expected, rtol=1e-10, err_msg=name)
+        # The soup's last path score is the scorer's on the fitted soup.
+        final = scorer(soup, X, y, sample_weight=sw)
+        assert soup.selection_path_[-1][1] == pytest.approx(final, rel=1e-10), name
+        checked += 1
+    assert checked >= (28 if n_classes == 2 else 12)
+
+
+def test_callables_follow_scikit_learn_metric_convention():
+    from sklearn.metrics import roc_auc_score
+
+    members, X, y = _scorer_data(2)
+    soup = SoupClassifier(members, recipe="greedy", scoring=roc_auc_score).fit(X, y)
+    expected = [roc_auc_score(y, m.predict_proba(X)[:, 1]) for m in members]
+    assert_allclose(soup.member_scores_, expected)

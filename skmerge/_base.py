@@ -191,7 +191,10 @@ def _agreed_features(named, X_names):
                 raise ValueError(
                     f"Members {n_from!r} and {name!r} disagree on the number of "
                     f"features: {n_from!r} expects {n_features} features, {name!r} "
-                    f"expects {int(n)}."
+                    f"expects {int(n)}. Members merged together take the same X: "
+                    "if each was fitted on its own subset of the columns, make "
+                    "each a Pipeline whose first step selects its columns from "
+                    "the full X (a ColumnTransformer with remainder='drop')."
                 )
         fn = getattr(est, "feature_names_in_", None)
         if fn is None:
@@ -525,38 +528,53 @@ def in_chunks(func, X, chunk_size=None):
     return result
 
 
-def member_output(estimator, X, method, chunk_size=None):
+def member_output(estimator, X, method, chunk_size=None, name=None):
     """``estimator``'s ``method`` on ``X``, in row chunks. A ``predict`` of
-    shape ``(n, 1)`` (CatBoost's) is read as ``(n,)``."""
-    output = in_chunks(getattr(estimator, method), X, chunk_size)
+    shape ``(n, 1)`` (CatBoost's) is read as ``(n,)``. An error raised in the
+    member propagates as it is, with a note naming the member."""
+    try:
+        output = in_chunks(getattr(estimator, method), X, chunk_size)
+    except Exception as exc:
+        who = (
+            type(estimator).__name__
+            if name is None
+            else f"{name!r} ({type(estimator).__name__})"
+        )
+        exc.add_note(f"skmerge: raised by member {who} in its {method}.")
+        raise
     if method == "predict" and output.ndim == 2 and output.shape[1] == 1:
         return output.reshape(-1)
     return output
 
 
-def _predict_task(estimator, X, method, chunk_size, task):
+def _predict_task(estimator, X, method, chunk_size, task, name):
     with running(task):
-        return member_output(estimator, X, method, chunk_size)
+        return member_output(estimator, X, method, chunk_size, name)
 
 
-def member_outputs(estimators, X, methods, *, n_jobs=None, chunk_size=None, tasks=None):
+def member_outputs(
+    estimators, X, methods, *, n_jobs=None, chunk_size=None, tasks=None, names=None
+):
     """Each member's raw output for ``X``, predicted in row chunks.
 
     Members run in parallel (threads by default; any joblib backend in a
     ``parallel_config`` context, such as Dask, is used instead). ``tasks``:
-    one progress leaf per member (see :mod:`skmerge._progress`), or None.
+    one progress leaf per member (see :mod:`skmerge._progress`), or None;
+    ``names``: the members' names, for the note on an error they raise.
     """
     tasks = [None] * len(estimators) if tasks is None else tasks
+    names = [None] * len(estimators) if names is None else names
+    jobs = list(zip(estimators, methods, tasks, names))
     if len(estimators) == 1 or effective_n_jobs(n_jobs) == 1:
         # A plain loop: joblib's overhead (about a millisecond a call) would
         # show in a grid search that calls this once per candidate and fold.
         return [
-            _predict_task(est, X, method, chunk_size, task)
-            for est, method, task in zip(estimators, methods, tasks)
+            _predict_task(est, X, method, chunk_size, task, name)
+            for est, method, task, name in jobs
         ]
     return Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_predict_task)(est, X, method, chunk_size, task)
-        for est, method, task in zip(estimators, methods, tasks)
+        delayed(_predict_task)(est, X, method, chunk_size, task, name)
+        for est, method, task, name in jobs
     )
 
 
@@ -805,7 +823,12 @@ class _MemberPhase:
                 return fitted, None
             task = progress.subtask("predict members", len(named)).begin()
             outputs = member_outputs(
-                fitted, X, methods, n_jobs=n_jobs, tasks=leaves(task, names, "predict")
+                fitted,
+                X,
+                methods,
+                n_jobs=n_jobs,
+                tasks=leaves(task, names, "predict"),
+                names=names,
             )
             task.end()
             return fitted, outputs

@@ -197,6 +197,7 @@ class _BaseSoup(TransformerMixin, _BaseMembers):
         progress = Task.root(self, self._n_phases(plan))
         fitted, aligned, soups = self._held_out_soups(plan, X, progress)
         weights, path, member_scores = self._run_recipe(plan, soups, progress)
+        self._warn_if_averaging_hurts(plan, path, member_scores)
         temperature = self._fit_temperature(plan, soups, weights, progress)
         del soups
         merged = None
@@ -207,6 +208,27 @@ class _BaseSoup(TransformerMixin, _BaseMembers):
         )
         progress.end()
         return self
+
+    def _warn_if_averaging_hurts(self, plan, path, member_scores):
+        """Warn when an unaligned weight-space soup of MLPs scores clearly
+        (5%) below its best member on the held-out data: networks trained
+        from independent initialisations order their hidden units
+        differently, and averaging them mixes unrelated units."""
+        if plan.family != "mlp" or self.align or np.isnan(member_scores).all():
+            return
+        best = int(np.nanargmax(member_scores))
+        soup, top = path[-1][1], member_scores[best]
+        if soup < top - 0.05 * abs(top):
+            warnings.warn(
+                f"The weight-space soup scores {soup:.4g} ({self.scoring}) on the "
+                f"held-out data, clearly below its best member "
+                f"{plan.names[best]!r} ({top:.4g}): averaging the parameters of "
+                "networks trained from independent initialisations mixes "
+                "unaligned hidden units. Try align='permutation', a recipe that "
+                "keeps only members that help (recipe='greedy'), or a pool of "
+                "their outputs (combine='proba' or 'mean').",
+                UserWarning,
+            )
 
     def _n_phases(self, plan):
         """The phases of this fit, for progress callbacks."""
@@ -330,11 +352,14 @@ class _BaseSoup(TransformerMixin, _BaseMembers):
     def _outputs(self, X, indices, methods):
         """Raw outputs of the members at ``indices``, chunk by chunk."""
         members = [self.estimators_[j] for j in indices]
+        names = [self._names[j] for j in indices]
         for rows, X_rows in row_chunks(X):
             yield (
                 rows,
                 members,
-                member_outputs(members, X_rows, methods, n_jobs=self.n_jobs),
+                member_outputs(
+                    members, X_rows, methods, n_jobs=self.n_jobs, names=names
+                ),
             )
 
     # Metadata and display -------------------------------------------------------------
@@ -804,7 +829,8 @@ class SoupClassifier(ClassifierMixin, _BaseSoup):
         active = np.flatnonzero(self.weights_)
         methods = [self._pool_methods[j] for j in active]
         members = [self.estimators_[j] for j in active]
-        outputs = member_outputs(members, X, methods, n_jobs=self.n_jobs)
+        names = [self._names[j] for j in active]
+        outputs = member_outputs(members, X, methods, n_jobs=self.n_jobs, names=names)
         spaces = [
             to_pool_space(out, method, est.classes_, classes, self._combine)
             for out, method, est in zip(outputs, methods, members, strict=True)
@@ -1390,7 +1416,8 @@ class SoupRegressor(RegressorMixin, _BaseSoup):
         (one chunk): shape (len(indices), n_samples)."""
         members = [self.estimators_[j] for j in indices]
         methods = [self._pool_methods[j] for j in indices]
-        outputs = member_outputs(members, X, methods, n_jobs=self.n_jobs)
+        names = [self._names[j] for j in indices]
+        outputs = member_outputs(members, X, methods, n_jobs=self.n_jobs, names=names)
         return np.array(
             [np.asarray(out, dtype=np.float64).reshape(-1) for out in outputs]
         ).reshape(len(indices), -1)

@@ -452,13 +452,22 @@ class _BaseStacking(TransformerMixin, _BaseMembers):
 
     def _check_passthrough(self, X):
         # passthrough=True hands X to the final estimator: it must be numeric.
-        return check_array(
-            X,
-            accept_sparse=True,
-            dtype="numeric",
-            ensure_all_finite=False,
-            input_name="X",
-        )
+        try:
+            return check_array(
+                X,
+                accept_sparse=True,
+                dtype="numeric",
+                ensure_all_finite=False,
+                input_name="X",
+            )
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                "passthrough=True hands the columns of X to the final estimator "
+                "beside the members' outputs, and it needs numbers; X has "
+                "non-numeric columns. Encode them in the members' pipelines and "
+                "pass passthrough=False, or give X with numeric columns only. "
+                f"({exc})"
+            ) from exc
 
     def _concatenate(self, columns, X_features):
         X_meta = np.hstack(columns)
@@ -617,8 +626,13 @@ class _BaseStacking(TransformerMixin, _BaseMembers):
     # Prediction ------------------------------------------------------------
 
     def _stack(self, X):
+        names = [n for n, e in self.named_estimators_.items() if not is_drop(e)]
         outputs = member_outputs(
-            self.estimators_, X, _called(self.stack_method_), n_jobs=self.n_jobs
+            self.estimators_,
+            X,
+            _called(self.stack_method_),
+            n_jobs=self.n_jobs,
+            names=names,
         )
         columns = [
             self._columns(output, method, _classes_of(est), self._member_classes)

@@ -20,7 +20,7 @@ from sklearn.base import (
 )
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.parallel import _get_threadpool_controller
 from sklearn.utils.validation import check_is_fitted
 
@@ -281,14 +281,45 @@ def _auto(logits, y, w, total, random_state):
     return best, scores  # pragma: no cover - best itself always qualifies
 
 
+@validate_params(
+    {
+        "logits": ["array-like"],
+        "y": ["array-like"],
+        "sample_weight": ["array-like", None],
+        "method": [StrOptions({"auto", *METHODS})],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fit_calibration_map(logits, y, sample_weight=None, *, method, random_state=None):
     """The fitted map of ``method`` on arrays (used by ``CalibratedClassifier``).
 
-    Returns a Bunch with ``method`` (the chosen one for ``"auto"``),
-    ``temperature``, ``coef``, ``intercept``, ``ets_weights``,
-    ``cv_scores`` (``"auto"`` only), and the weighted log losses on these
-    logits before (``softmax(z)``) and after the map, ``log_loss_before`` and
-    ``log_loss_after`` (from the one validated copy of the logits).
+    Parameters
+    ----------
+    logits : array-like of shape (n_samples, n_classes) or (n_samples,)
+        Finite logits; a 1-D ``z`` is the binary ``(0, z)``.
+
+    y : array-like of shape (n_samples,)
+        The column of ``logits`` of each sample's label, ``0..n_classes-1``;
+        at least two columns must occur.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights, not all zero, read as frequencies.
+
+    method : {"auto", "temperature", "vector", "matrix", "ets"}
+        The map, as in :class:`CalibratedClassifier`.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the folds of ``method="auto"``.
+
+    Returns
+    -------
+    fitted : Bunch
+        ``method`` (the chosen one for ``"auto"``), ``temperature``,
+        ``coef``, ``intercept``, ``ets_weights``, ``cv_scores`` (``"auto"``
+        only), and the weighted log losses on these logits before
+        (``softmax(z)``) and after the map, ``log_loss_before`` and
+        ``log_loss_after`` (from the one validated copy of the logits).
     """
     logits, y, w, total = _prepare(logits, y, sample_weight)
     cv_scores = None

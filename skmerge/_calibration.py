@@ -20,7 +20,7 @@ from sklearn.base import (
 )
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.parallel import _get_threadpool_controller
 from sklearn.utils.validation import check_is_fitted
 
@@ -34,7 +34,12 @@ from skmerge._temperature import _BaseCalibrator, _check_logits, _fit_temperatur
 
 # The methods from the simplest to the richest: "auto" breaks ties this way.
 METHODS = ("temperature", "ets", "vector", "matrix")
-# The ridge strength of "matrix" is MATRIX_RIDGE * k / n (see the docstring).
+# The candidates of method="auto": every method but the unregularised
+# "vector", whose scales diverge when a class is (nearly) separable in its own
+# logit, a failure K folds rarely see (see the CalibratedClassifier
+# docstring); "matrix" holds every map "vector" fits, shrunk by its ridge.
+AUTO_METHODS = ("temperature", "ets", "matrix")
+# The ridge strength of "matrix" is MATRIX_RIDGE * k**2 / n (see the docstring).
 MATRIX_RIDGE = 1.0
 # Folds of the cross-validation of method="auto".
 AUTO_FOLDS = 5
@@ -198,7 +203,7 @@ def _fit_map(logits, y, w, total, method, temperature=None):
         fitted.intercept = theta[k:] - theta[k:].mean()
     elif method == "matrix":
         xt = np.ascontiguousarray(logits.T) / temperature
-        ridge = MATRIX_RIDGE * k / total
+        ridge = MATRIX_RIDGE * k * k / total
         theta = _lbfgs(_matrix_objective, np.zeros(k * k + k), (xt, y, w, ridge))
         W = theta[: k * k].reshape(k, k)
         fitted.coef = (np.eye(k) + W) / temperature
@@ -256,7 +261,7 @@ def _auto(logits, y, w, total, random_state):
         )
     else:
         splitter = KFold(min(AUTO_FOLDS, n), shuffle=True, random_state=random_state)
-    losses = {method: np.empty(n) for method in METHODS}
+    losses = {method: np.empty(n) for method in AUTO_METHODS}
     for train, test in splitter.split(np.zeros(n), y):
         w_train = w[train]
         if not np.any(w_train > 0) or np.unique(y[train][w_train > 0]).size < 2:
@@ -264,15 +269,15 @@ def _auto(logits, y, w, total, random_state):
         w_train = w_train / w_train.sum()
         temperature = _fit_temperature(logits[train], y[train], w_train)[0]
         total_train = total * len(train) / n
-        for method in METHODS:
+        for method in AUTO_METHODS:
             fitted = _fit_map(
                 logits[train], y[train], w_train, total_train, method, temperature
             )
             log_proba = _map_log_proba(fitted, logits[test])
             losses[method][test] = -log_proba[np.arange(len(test)), y[test]]
-    scores = {method: float(w @ losses[method]) for method in METHODS}
-    best = min(METHODS, key=scores.get)
-    for method in METHODS:
+    scores = {method: float(w @ losses[method]) for method in AUTO_METHODS}
+    best = min(AUTO_METHODS, key=scores.get)
+    for method in AUTO_METHODS:
         diff = losses[method] - losses[best]
         mean = w @ diff
         std_error = np.sqrt(max(w @ (diff - mean) ** 2, 0.0) / n)
@@ -281,14 +286,45 @@ def _auto(logits, y, w, total, random_state):
     return best, scores  # pragma: no cover - best itself always qualifies
 
 
+@validate_params(
+    {
+        "logits": ["array-like"],
+        "y": ["array-like"],
+        "sample_weight": ["array-like", None],
+        "method": [StrOptions({"auto", *METHODS})],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fit_calibration_map(logits, y, sample_weight=None, *, method, random_state=None):
     """The fitted map of ``method`` on arrays (used by ``CalibratedClassifier``).
 
-    Returns a Bunch with ``method`` (the chosen one for ``"auto"``),
-    ``temperature``, ``coef``, ``intercept``, ``ets_weights``,
-    ``cv_scores`` (``"auto"`` only), and the weighted log losses on these
-    logits before (``softmax(z)``) and after the map, ``log_loss_before`` and
-    ``log_loss_after`` (from the one validated copy of the logits).
+    Parameters
+    ----------
+    logits : array-like of shape (n_samples, n_classes) or (n_samples,)
+        Finite logits; a 1-D ``z`` is the binary ``(0, z)``.
+
+    y : array-like of shape (n_samples,)
+        The column of ``logits`` of each sample's label, ``0..n_classes-1``;
+        at least two columns must occur.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights, not all zero, read as frequencies.
+
+    method : {"auto", "temperature", "vector", "matrix", "ets"}
+        The map, as in :class:`CalibratedClassifier`.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the folds of ``method="auto"``.
+
+    Returns
+    -------
+    fitted : Bunch
+        ``method`` (the chosen one for ``"auto"``), ``temperature``,
+        ``coef``, ``intercept``, ``ets_weights``, ``cv_scores`` (``"auto"``
+        only), and the weighted log losses on these logits before
+        (``softmax(z)``) and after the map, ``log_loss_before`` and
+        ``log_loss_after`` (from the one validated copy of the logits).
     """
     logits, y, w, total = _prepare(logits, y, sample_weight)
     cv_scores = None
@@ -319,14 +355,17 @@ class CalibratedClassifier(_BaseCalibrator):
 
     - ``"temperature"``: ``softmax(z / T)``.
     - ``"vector"``: ``softmax(a * z + b)`` with ``a, b`` in :math:`R^k`
-      (Guo et al., 2017), unregularised; a convex problem.
+      (Guo et al., 2017), unregularised; a convex problem. When the logits
+      (nearly) separate a class from the others the optimum is at infinity
+      and its scale grows as far as the optimiser goes: prefer
+      ``"matrix"`` then (``"auto"`` never picks ``"vector"``).
     - ``"matrix"``: structured matrix scaling: temperature first, then
       ``softmax((I + W) z / T + b)``, minimising
 
       .. math::
 
           \sum_i \bar w_i \, \ell\big((I + W) z_i / T + b,\ y_i\big)
-          + \lambda \, \|W\|_F^2, \qquad \lambda = \frac{k}{n},
+          + \lambda \, \|W\|_F^2, \qquad \lambda = \frac{k^2}{n},
 
       where :math:`\bar w_i` are the sample weights normalised to sum to 1,
       :math:`\ell` the log loss of the softmax, :math:`W` a full
@@ -337,21 +376,30 @@ class CalibratedClassifier(_BaseCalibrator):
       one sample, and the strongest shrinkage). The ridge shrinks
       the map towards temperature scaling (:math:`W = 0`) as data get scarce
       and fades as :math:`1/n`. This follows the structured matrix scaling
-      idea of the probmetrics package (matrix scaling regularised towards
-      the identity on temperature-scaled logits); the strength
-      :math:`k/n` is skmerge's own choice. Convex.
+      of the probmetrics package (Berta et al., 2026: matrix scaling
+      regularised towards the identity on temperature-scaled logits, with
+      ridge strengths that grow with the number of parameters penalised,
+      :math:`k(k-1)/n` on the off-diagonal entries); one strength for all
+      the :math:`k^2` entries of :math:`W` is skmerge's simplification.
+      (:math:`k/n`, tried first, let the matrix over-fit ten-class
+      calibration sets of a few hundred samples.) Convex.
     - ``"ets"``: ensemble temperature scaling (Zhang et al., 2020):
       ``w1 softmax(z / T) + w2 softmax(z) + w3 / k`` with ``(w1, w2, w3)``
       on the simplex, ``T`` from the temperature fit, the weights minimising
       the log loss (convex; solved by SLSQP).
-    - ``"auto"``: each of the four methods is scored by its out-of-fold log
-      loss on the calibration data (stratified K-fold, ``K = min(5, size of
-      the smallest class)``, shuffled with ``random_state``); the best is
-      chosen, except that the simplest method (temperature < ets < vector <
-      matrix) whose mean per-sample loss exceeds the best's by at most one
-      standard error of the paired per-sample differences wins (the
-      one-standard-error rule). Then the chosen method is fitted on all the
-      calibration data.
+    - ``"auto"``: temperature, ets and matrix are scored by their
+      out-of-fold log loss on the calibration data (stratified K-fold,
+      ``K = min(5, size of the smallest class)``, shuffled with
+      ``random_state``); the best is chosen, except that the simplest method
+      (temperature < ets < matrix) whose mean per-sample loss exceeds the
+      best's by at most one standard error of the paired per-sample
+      differences wins (the one-standard-error rule). Then the chosen method
+      is fitted on all the calibration data. ``"vector"`` is not a
+      candidate: unregularised, its scale for a class that the logits
+      (nearly) separate from the others grows without bound, and the rare
+      held-out sample that breaks the separation then costs a log loss in
+      the hundreds, which few folds contain; ``"matrix"`` can fit every
+      map ``"vector"`` fits, shrunk by its ridge.
 
     Binary problems use the logits ``(0, z)``: ``"vector"`` and
     ``"matrix"`` are then affine in ``z`` (Platt scaling of the decision
@@ -397,7 +445,8 @@ class CalibratedClassifier(_BaseCalibrator):
         The method fitted (the chosen one for ``method="auto"``).
 
     cv_scores_ : dict
-        With ``method="auto"`` only: each method's out-of-fold mean log loss.
+        With ``method="auto"`` only: the out-of-fold mean log loss of each
+        candidate (temperature, ets, matrix).
 
     temperature_ : float
         The temperature ``T`` of the temperature fit that every method

@@ -7,9 +7,10 @@ matplotlib is imported only when something is drawn, so importing this module
 does not need it.
 """
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import ndtri
 from sklearn.base import is_classifier
 from sklearn.utils import check_random_state
 from sklearn.utils._optional_dependencies import check_matplotlib_support
@@ -21,9 +22,12 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_is_fitted
 
 from skmerge.metrics import (
+    _SMOOTH_ECE_FLOOR,
+    _SMOOTH_ECE_STEPS,
     _check_calibration_inputs,
     _ece_mce,
     _reliability_bins,
+    _smooth_ece_at,
     _top_label,
 )
 
@@ -173,22 +177,22 @@ def _draw_histogram(hist_ax, bin_edges, bin_counts, color):
         hist_ax.set_ylim(0, 4 * max(tallest, 1))
 
 
-# Two-sided 95% normal quantile, scipy.stats.norm.ppf(0.975).
-_Z_95 = 1.959963984540054
-
 # Area, in points^2, of the marker of the fullest bin when `show_counts=True`.
 _MAX_MARKER_AREA = 200.0
 
-# Bandwidth of the Gaussian kernel of the smoothed curve, on the confidence
-# scale (a fixed value: confidences live on [0, 1]).
-_SMOOTH_BANDWIDTH = 0.05
+
+def _normal_quantile(confidence_level):
+    """The two-sided normal quantile ``z`` of a confidence level (1.96 for
+    0.95): ``Phi^-1((1 + confidence_level) / 2)``."""
+    return float(ndtri(0.5 + 0.5 * confidence_level))
 
 
-def _wilson_interval(accuracy, counts, z=_Z_95):
+def _wilson_interval(accuracy, counts, confidence_level=0.95):
     """Wilson score interval of a binomial proportion (Wilson 1927).
 
-    With ``p`` the observed accuracy of ``n`` samples, the bounds are the two
-    roots in ``q`` of ``(p - q)**2 = z**2 * q * (1 - q) / n``::
+    With ``p`` the observed accuracy of ``n`` samples and ``z`` the two-sided
+    normal quantile of `confidence_level`, the bounds are the two roots in
+    ``q`` of ``(p - q)**2 = z**2 * q * (1 - q) / n``::
 
         (p + z**2 / (2 n) -+ z * sqrt(p (1 - p) / n + z**2 / (4 n**2)))
         / (1 + z**2 / n)
@@ -199,6 +203,7 @@ def _wilson_interval(accuracy, counts, z=_Z_95):
     """
     accuracy = np.asarray(accuracy, dtype=float)
     counts = np.asarray(counts, dtype=float)
+    z = _normal_quantile(confidence_level)
     z2 = z * z
     denominator = 1.0 + z2 / counts
     centre = (accuracy + z2 / (2.0 * counts)) / denominator
@@ -210,8 +215,11 @@ def _wilson_interval(accuracy, counts, z=_Z_95):
     return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
-def _bootstrap_interval(accuracy, counts, n_bootstraps, random_state):
-    """Percentile bootstrap 95% interval of each bin's accuracy.
+def _bootstrap_interval(
+    accuracy, counts, n_bootstraps, random_state, confidence_level=0.95
+):
+    """Percentile bootstrap interval of each bin's accuracy, at
+    `confidence_level` (the 2.5 and 97.5 percentiles for 0.95).
 
     Resampling the ``n`` samples of a bin with replacement gives a number of
     correct predictions distributed as ``Binomial(n, accuracy)``, so each
@@ -221,12 +229,42 @@ def _bootstrap_interval(accuracy, counts, n_bootstraps, random_state):
     counts = np.asarray(counts).astype(np.int64)
     hits = rng.binomial(counts, accuracy, size=(n_bootstraps, len(counts)))
     replicates = hits / counts
-    return np.percentile(replicates, 2.5, axis=0), np.percentile(
-        replicates, 97.5, axis=0
+    tail = 50.0 * (1.0 - confidence_level)
+    return np.percentile(replicates, tail, axis=0), np.percentile(
+        replicates, 100.0 - tail, axis=0
     )
 
 
-def _kernel_smooth(confidence, correct, grid, bandwidth=_SMOOTH_BANDWIDTH):
+def _smooth_ece_bandwidth(confidence, correct):
+    """The kernel width at which :func:`~skmerge.metrics.smooth_ece` is
+    evaluated for these samples: its fixed point ``s* = smECE_s*``, found as
+    ``smooth_ece`` and relplot find it (the narrowest width tried, by
+    bisection on (0, 1], whose smooth ECE is at most the width; widths below
+    0.001 count as too narrow). relplot draws its smoothed reliability
+    diagram at this width. About ten passes over a grid of a few thousand
+    points, whatever the number of samples.
+    """
+    confidence = np.asarray(confidence, dtype=np.float64)
+    residuals = confidence - np.asarray(correct, dtype=np.float64)
+    weight = np.ones_like(confidence)
+
+    def too_narrow(sigma):
+        return sigma < _SMOOTH_ECE_FLOOR or sigma < _smooth_ece_at(
+            confidence, residuals, weight, sigma
+        )
+
+    upper, lower = 1.0, 0.0
+    if not too_narrow(upper):
+        for _ in range(_SMOOTH_ECE_STEPS):
+            middle = (upper + lower) / 2
+            if too_narrow(middle):
+                lower = middle
+            else:
+                upper = middle
+    return upper
+
+
+def _kernel_smooth(confidence, correct, grid, bandwidth):
     """Nadaraya-Watson regression of `correct` on `confidence` at `grid`.
 
     ``m(x) = sum_i K((x - c_i) / h) y_i / sum_i K((x - c_i) / h)`` with the
@@ -249,14 +287,14 @@ def _kernel_smooth(confidence, correct, grid, bandwidth=_SMOOTH_BANDWIDTH):
     return smoothed
 
 
-def _legend_title(show_counts, interval):
+def _legend_title(show_counts, interval, confidence_level=0.95):
     """What the markers and the shading mean, or None if neither is drawn."""
     notes = []
     if show_counts:
         notes.append("marker area ∝ bin count")
     if interval is not None:
         kind = "Wilson" if interval == "wilson" else interval
-        notes.append(f"shaded: 95% {kind} interval")
+        notes.append(f"shaded: {100 * confidence_level:.4g}% {kind} interval")
     return "; ".join(notes) or None
 
 
@@ -311,8 +349,8 @@ class ReliabilityDisplay:
         `show_counts=False`.
 
     interval_ : ndarray of shape (2, n_nonempty_bins) or None
-        Lower and upper bounds of the 95% interval of each bin's accuracy;
-        None when `interval=None`.
+        Lower and upper bounds of the interval of each bin's accuracy, at
+        the `confidence_level` of :meth:`plot`; None when `interval=None`.
 
     band_ : matplotlib BarContainer or None
         The shaded intervals, one bar per non-empty bin spanning the bin;
@@ -320,6 +358,10 @@ class ReliabilityDisplay:
 
     smooth_line_ : matplotlib Line2D or None
         The smoothed reliability curve; None when `smooth=False`.
+
+    bandwidth_ : float or None
+        The kernel bandwidth of the smoothed curve (the `bandwidth` given
+        to :meth:`plot`, or the one it chose); None when `smooth=False`.
 
     ax_ : matplotlib Axes
         Axes with the reliability curve.
@@ -383,16 +425,18 @@ class ReliabilityDisplay:
         show_histogram=True,
         show_counts=True,
         interval="wilson",
+        confidence_level=0.95,
         n_bootstraps=1000,
         random_state=None,
         smooth=False,
+        bandwidth=None,
         **kwargs,
     ):
         """Draw the reliability diagram.
 
         How many samples stand behind each point is shown twice: the marker
         area is proportional to the bin's count, and a shaded bar spanning
-        the bin covers the 95% interval of its accuracy, so a bin of three
+        the bin covers the interval of its accuracy (95% by default), so a bin of three
         samples shows as a small marker in a tall band rather than as a
         finding. The legend title says which of the two is drawn. The
         legend goes outside the axes so that it covers no curve: above them
@@ -430,16 +474,22 @@ class ReliabilityDisplay:
             unless `marker` is passed in `kwargs`.
 
         interval : {"wilson", "bootstrap"} or None, default="wilson"
-            95% interval of each bin's accuracy, shaded over the bin.
-            "wilson": the Wilson score interval of a binomial proportion,
+            Interval of each bin's accuracy at `confidence_level`, shaded
+            over the bin. "wilson": the Wilson score interval of a binomial
+            proportion,
             ``(p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)``
-            with ``z = 1.96``, ``n`` the bin's count and ``p`` its accuracy;
+            with ``z`` the two-sided normal quantile of `confidence_level`
+            (1.96 for 0.95), ``n`` the bin's count and ``p`` its accuracy;
             it stays wide for small bins even when all their predictions
-            are right. "bootstrap": the 2.5 and 97.5 percentiles of the
-            accuracy of `n_bootstraps` resamples of the bin's samples (with
-            replacement, bin membership fixed); it is zero wide for a bin
-            that is all right or all wrong, however small, so prefer
-            "wilson" for sparse bins. None: no interval.
+            are right. "bootstrap": the ``(1 - confidence_level) / 2`` and
+            ``(1 + confidence_level) / 2`` quantiles (2.5% and 97.5% for
+            0.95) of the accuracy of `n_bootstraps` resamples of the bin's
+            samples (with replacement, bin membership fixed); it is zero
+            wide for a bin that is all right or all wrong, however small,
+            so prefer "wilson" for sparse bins. None: no interval.
+
+        confidence_level : float in (0, 1), default=0.95
+            Confidence level of the intervals; the legend title states it.
 
         n_bootstraps : int, default=1000
             Number of bootstrap resamples for `interval="bootstrap"`.
@@ -451,10 +501,20 @@ class ReliabilityDisplay:
             Whether to add the smoothed reliability curve: the Nadaraya-Watson
             kernel regression of correctness on confidence,
             ``m(x) = sum_i K((x - c_i)/h) y_i / sum_i K((x - c_i)/h)`` with a
-            Gaussian kernel ``K`` and a fixed bandwidth ``h = 0.05``, drawn on
+            Gaussian kernel ``K`` and bandwidth ``h`` (`bandwidth`), drawn on
             200 points between the smallest and the largest confidence. It
             needs the display's `confidence` and `correct`, which
             :meth:`from_estimator` and :meth:`from_predictions` store.
+
+        bandwidth : float > 0, default=None
+            The bandwidth ``h`` of the smoothed curve, on the confidence
+            scale. None: the width at which
+            :func:`~skmerge.metrics.smooth_ece` is computed for these
+            samples, its fixed point ``h = smECE_h`` (Blasiok & Nakkiran
+            2023; relplot draws its smoothed diagram at this width): narrow
+            for a well calibrated model with many samples, wider for few
+            samples or a poorly calibrated one, never below 0.001. The
+            width used is stored in `bandwidth_`.
 
         **kwargs : dict
             Passed to :meth:`matplotlib.axes.Axes.plot` for the curve.
@@ -463,7 +523,8 @@ class ReliabilityDisplay:
         -------
         display : ReliabilityDisplay
             The display, with `line_`, `markers_`, `interval_`, `band_`,
-            `smooth_line_`, `ax_`, `hist_ax_` and `figure_` set.
+            `smooth_line_`, `bandwidth_`, `ax_`, `hist_ax_` and `figure_`
+            set.
 
         Examples
         --------
@@ -484,16 +545,20 @@ class ReliabilityDisplay:
             {
                 "show_counts": ["boolean"],
                 "interval": [StrOptions({"wilson", "bootstrap"}), None],
+                "confidence_level": [Interval(Real, 0, 1, closed="neither")],
                 "n_bootstraps": [Interval(Integral, 1, None, closed="left")],
                 "random_state": ["random_state"],
                 "smooth": ["boolean"],
+                "bandwidth": [Interval(Real, 0, None, closed="neither"), None],
             },
             {
                 "show_counts": show_counts,
                 "interval": interval,
+                "confidence_level": confidence_level,
                 "n_bootstraps": n_bootstraps,
                 "random_state": random_state,
                 "smooth": smooth,
+                "bandwidth": bandwidth,
             },
             caller_name=f"{self.__class__.__name__}.plot",
         )
@@ -519,14 +584,20 @@ class ReliabilityDisplay:
 
         nonempty = bin_counts > 0
         self._draw_interval(
-            ax, interval, bin_edges, nonempty, n_bootstraps, random_state
+            ax,
+            interval,
+            confidence_level,
+            bin_edges,
+            nonempty,
+            n_bootstraps,
+            random_state,
         )
         self._draw_counts(ax, show_counts, bin_counts[nonempty], kwargs)
-        self._draw_smooth(ax, smooth, name)
+        self._draw_smooth(ax, smooth, bandwidth, name)
 
         ax.set(xlim=(0, 1), ylim=(-0.03, 1.03), ylabel="Accuracy")
         _set_xlabel(ax)
-        _place_legend(ax, _legend_title(show_counts, interval))
+        _place_legend(ax, _legend_title(show_counts, interval, confidence_level))
 
         if hist_ax is not None:
             _draw_histogram(hist_ax, bin_edges, bin_counts, color)
@@ -536,7 +607,9 @@ class ReliabilityDisplay:
         self.figure_ = ax.figure
         return self
 
-    def _draw_interval(self, ax, interval, bin_edges, nonempty, n_bootstraps, seed):
+    def _draw_interval(
+        self, ax, interval, level, bin_edges, nonempty, n_bootstraps, seed
+    ):
         """A shaded bar per non-empty bin spanning its accuracy's interval."""
         self.interval_ = self.band_ = None
         if interval is None:
@@ -544,9 +617,11 @@ class ReliabilityDisplay:
         prob_true = np.asarray(self.prob_true, dtype=float)
         counts = np.asarray(self.bin_counts, dtype=float)[nonempty]
         if interval == "wilson":
-            lower, upper = _wilson_interval(prob_true, counts)
+            lower, upper = _wilson_interval(prob_true, counts, level)
         else:
-            lower, upper = _bootstrap_interval(prob_true, counts, n_bootstraps, seed)
+            lower, upper = _bootstrap_interval(
+                prob_true, counts, n_bootstraps, seed, level
+            )
         self.interval_ = np.array([lower, upper])
         self.band_ = ax.bar(
             bin_edges[:-1][nonempty],
@@ -577,17 +652,20 @@ class ReliabilityDisplay:
         self.markers_.skmerge_bin_counts = counts
         _size_count_markers(ax)
 
-    def _draw_smooth(self, ax, smooth, name):
+    def _draw_smooth(self, ax, smooth, bandwidth, name):
         """The kernel-smoothed reliability curve, with ``smooth=True``."""
-        self.smooth_line_ = None
+        self.smooth_line_ = self.bandwidth_ = None
         if not smooth:
             return
         confidence = np.asarray(self.confidence, dtype=float)
+        if bandwidth is None:
+            bandwidth = _smooth_ece_bandwidth(confidence, self.correct)
+        self.bandwidth_ = float(bandwidth)
         grid = np.linspace(confidence.min(), confidence.max(), 200)
         base_name = self.estimator_name if name is None else name
         self.smooth_line_ = ax.plot(
             grid,
-            _kernel_smooth(confidence, self.correct, grid),
+            _kernel_smooth(confidence, self.correct, grid, self.bandwidth_),
             color=self.line_.get_color(),
             linewidth=2.5,
             alpha=0.6,
@@ -643,9 +721,11 @@ class ReliabilityDisplay:
         show_histogram=True,
         show_counts=True,
         interval="wilson",
+        confidence_level=0.95,
         n_bootstraps=1000,
         random_state=None,
         smooth=False,
+        bandwidth=None,
         **kwargs,
     ):
         """Plot the reliability diagram of a fitted classifier on data.
@@ -686,7 +766,10 @@ class ReliabilityDisplay:
             :meth:`plot`.
 
         interval : {"wilson", "bootstrap"} or None, default="wilson"
-            95% interval of each bin's accuracy, shaded; see :meth:`plot`.
+            Interval of each bin's accuracy, shaded; see :meth:`plot`.
+
+        confidence_level : float in (0, 1), default=0.95
+            Confidence level of the intervals.
 
         n_bootstraps : int, default=1000
             Number of resamples for `interval="bootstrap"`.
@@ -697,6 +780,10 @@ class ReliabilityDisplay:
         smooth : bool, default=False
             Whether to add the kernel-smoothed reliability curve; see
             :meth:`plot`.
+
+        bandwidth : float > 0, default=None
+            Bandwidth of the smoothed curve; None: the width of the smooth
+            ECE's fixed point for these predictions. See :meth:`plot`.
 
         **kwargs : dict
             Passed to :meth:`matplotlib.axes.Axes.plot` for the curve.
@@ -742,9 +829,11 @@ class ReliabilityDisplay:
             show_histogram=show_histogram,
             show_counts=show_counts,
             interval=interval,
+            confidence_level=confidence_level,
             n_bootstraps=n_bootstraps,
             random_state=random_state,
             smooth=smooth,
+            bandwidth=bandwidth,
             **kwargs,
         )
 
@@ -763,9 +852,11 @@ class ReliabilityDisplay:
         show_histogram=True,
         show_counts=True,
         interval="wilson",
+        confidence_level=0.95,
         n_bootstraps=1000,
         random_state=None,
         smooth=False,
+        bandwidth=None,
         **kwargs,
     ):
         """Plot the reliability diagram of predicted probabilities.
@@ -807,7 +898,10 @@ class ReliabilityDisplay:
             :meth:`plot`.
 
         interval : {"wilson", "bootstrap"} or None, default="wilson"
-            95% interval of each bin's accuracy, shaded; see :meth:`plot`.
+            Interval of each bin's accuracy, shaded; see :meth:`plot`.
+
+        confidence_level : float in (0, 1), default=0.95
+            Confidence level of the intervals.
 
         n_bootstraps : int, default=1000
             Number of resamples for `interval="bootstrap"`.
@@ -818,6 +912,10 @@ class ReliabilityDisplay:
         smooth : bool, default=False
             Whether to add the kernel-smoothed reliability curve; see
             :meth:`plot`.
+
+        bandwidth : float > 0, default=None
+            Bandwidth of the smoothed curve; None: the width of the smooth
+            ECE's fixed point for these predictions. See :meth:`plot`.
 
         **kwargs : dict
             Passed to :meth:`matplotlib.axes.Axes.plot` for the curve.
@@ -875,9 +973,11 @@ class ReliabilityDisplay:
             show_histogram=show_histogram,
             show_counts=show_counts,
             interval=interval,
+            confidence_level=confidence_level,
             n_bootstraps=n_bootstraps,
             random_state=random_state,
             smooth=smooth,
+            bandwidth=bandwidth,
             **kwargs,
         )
 

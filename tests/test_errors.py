@@ -37,6 +37,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
+from skmerge._calibration import CalibratedClassifier, fit_calibration_map
 from skmerge._soup import SoupClassifier, SoupRegressor
 from skmerge._stacking import StackingMerger, StackingMergerRegressor
 from skmerge._temperature import TemperatureCalibratedClassifier, fit_temperature
@@ -261,6 +262,21 @@ def T(c, estimator, *, X=None, y=None, fit_params=None, **params):
         c.y if y is None else y,
         **(fit_params or {}),
     )
+
+
+def C(c, estimator, *, X=None, y=None, fit_params=None, **params):
+    """CalibratedClassifier(estimator, **params).fit(X, y)."""
+    return _fit(
+        CalibratedClassifier(estimator, **params),
+        c.X if X is None else X,
+        c.y if y is None else y,
+        **(fit_params or {}),
+    )
+
+
+def M(logits, y, sample_weight=None, **params):
+    """fit_calibration_map(logits, y, sample_weight, **params): no estimator."""
+    return None, lambda: fit_calibration_map(logits, y, sample_weight, **params)
 
 
 def F(logits, y, sample_weight=None):
@@ -888,6 +904,142 @@ ROWS = [
      lambda c: T(c, c.lr_a, response="logits"), InvalidParameterError,
      _PARAM.format("response", "TemperatureCalibratedClassifier",
                    r"a str among"), False),
+    # -- CalibratedClassifier and fit_calibration_map -------------------------------
+    ("calibrated-unfitted", lambda c: C(c, LR()), NotFittedError,
+     _UNFITTED.format("estimator"), False),
+    ("calibrated-unfitted-frozen", lambda c: C(c, FrozenEstimator(LR())),
+     NotFittedError, _UNFITTED.format("estimator"), False),
+    ("calibrated-none-prefit", lambda c: C(c, None), ValueError,
+     r"With prefit=True, `estimator` must be a fitted classifier; got None", False),
+    ("calibrated-regressor", lambda c: C(c, LinearRegression().fit(c.X, c.y)),
+     InvalidParameterError,
+     _PARAM.format("estimator", "CalibratedClassifier",
+                   r"an object implementing 'fit' and 'predict_proba'"), False),
+    ("calibrated-predict-only", lambda c: C(c, c.only_predict),
+     InvalidParameterError,
+     _PARAM.format("estimator", "CalibratedClassifier",
+                   r"an object implementing 'fit' and 'predict_proba', an object "
+                   r"implementing 'fit' and 'decision_function'"), False),
+    ("calibrated-method-unknown", lambda c: C(c, c.lr_a, method="beta"),
+     InvalidParameterError,
+     _PARAM.format("method", "CalibratedClassifier", r"a str among") + r".*"
+     r"Got 'beta' instead", False),
+    ("calibrated-method-unknown-prefit-false",
+     lambda c: C(c, LR(), method="dirichlet", prefit=False), InvalidParameterError,
+     _PARAM.format("method", "CalibratedClassifier", r"a str among"), False),
+    ("calibrated-method-none", lambda c: C(c, c.lr_a, method=None),
+     InvalidParameterError,
+     _PARAM.format("method", "CalibratedClassifier", r"a str among"), False),
+    ("calibrated-response-unknown", lambda c: C(c, c.lr_a, response="logits"),
+     InvalidParameterError,
+     _PARAM.format("response", "CalibratedClassifier", r"a str among"), False),
+    ("calibrated-random-state-bad", lambda c: C(c, c.lr_a, random_state="seed"),
+     InvalidParameterError,
+     _PARAM.format("random_state", "CalibratedClassifier", r"an int in the range"),
+     False),
+    ("calibrated-cv-one-fold", lambda c: C(c, LR(), prefit=False, cv=1),
+     InvalidParameterError,
+     _PARAM.format("cv", "CalibratedClassifier", r"an int in the range \[2, inf\)"),
+     False),
+    ("calibrated-forced-predict-proba",
+     lambda c: C(c, c.svc, response="predict_proba"), ValueError,
+     _NO_METHOD.format("estimator", "CountingLinearSVC", "predict_proba"), False),
+    ("calibrated-forced-predict-proba-prefit-false",
+     lambda c: C(c, CountingLinearSVC(), response="predict_proba", prefit=False),
+     ValueError, _NO_METHOD.format("estimator", "CountingLinearSVC",
+                                   "predict_proba"), False),
+    ("calibrated-forced-decision-function",
+     lambda c: C(c, c.nb, response="decision_function"), ValueError,
+     _NO_METHOD.format("estimator", "CountingGaussianNB", "decision_function"),
+     False),
+    ("calibrated-one-class", lambda c: C(c, c.lr_a, y=np.zeros_like(c.y)),
+     ValueError, r"calibration data must hold " + _ONE_CLASS, False),
+    ("calibrated-one-class-prefit-false",
+     lambda c: C(c, LR(), y=np.zeros_like(c.y), prefit=False), ValueError,
+     r"calibration data must hold " + _ONE_CLASS, False),
+    ("calibrated-unseen-labels",
+     lambda c: C(c, c.lr_a, y=np.where(c.y == 2, 7, c.y)), ValueError,
+     r"The calibration data " + _UNSEEN + r"; the members' classes are \[0, 1, 2\]",
+     False),
+    ("calibrated-continuous-y", lambda c: C(c, c.lr_a, y=c.y + 0.5), ValueError,
+     _LABEL_TYPE, False),
+    ("calibrated-y-length", lambda c: C(c, c.lr_a, y=c.y[:45]), ValueError,
+     r"`y` must hold one label per sample of X; got 45 labels for 90 samples",
+     False),
+    ("calibrated-y-length-prefit-false",
+     lambda c: C(c, LR(), y=c.y[:45], prefit=False), ValueError,
+     r"`y` must hold one label per sample of X; got 45 labels for 90 samples",
+     False),
+    ("calibrated-sample-weight-length",
+     lambda c: C(c, c.lr_a, fit_params={"sample_weight": np.ones(45)}),
+     ValueError, _SW_LENGTH, False),
+    ("calibrated-sample-weight-negative",
+     lambda c: C(c, c.lr_a, fit_params={"sample_weight": np.r_[-1.0, np.ones(89)]}),
+     ValueError, r"Negative values in data passed to `sample_weight`", False),
+    ("calibrated-sample-weight-zero",
+     lambda c: C(c, c.lr_a, fit_params={"sample_weight": np.zeros(90)}),
+     ValueError, _SW_ZERO, False),
+    ("calibrated-sample-weight-nan",
+     lambda c: C(c, c.lr_a, fit_params={"sample_weight": np.r_[np.nan, np.ones(89)]}),
+     ValueError, r"Input sample_weight contains NaN", False),
+    ("calibrated-non-finite", lambda c: C(c, c.non_finite), ValueError,
+     r"Member 'estimator' \(CountingNonFinite\) returned non-finite values \(NaN "
+     r"or infinity\) from decision_function", True),
+    ("calibrated-non-finite-proba",
+     lambda c: C(c, c.non_finite, response="predict_proba", method="matrix"),
+     ValueError,
+     r"Member 'estimator' \(CountingNonFinite\) returned non-finite values \(NaN "
+     r"or infinity\) from predict_proba", True),
+    ("calibrated-non-finite-prefit-false",
+     lambda c: C(c, CountingNonFinite(), prefit=False, method="vector"), ValueError,
+     r"Member 'estimator' \(CountingNonFinite\) returned non-finite values", True),
+    ("fit-calibration-map-method-unknown",
+     lambda c: M(c.logits, c.logit_y, method="beta"), InvalidParameterError,
+     _PARAM.format("method", "fit_calibration_map", r"a str among"), False),
+    ("fit-calibration-map-random-state-bad",
+     lambda c: M(c.logits, c.logit_y, method="auto", random_state="seed"),
+     InvalidParameterError,
+     _PARAM.format("random_state", "fit_calibration_map", r"an int in the range"),
+     False),
+    ("fit-calibration-map-inf",
+     lambda c: M(np.array([[0.0, np.inf], [1.0, 0.0]]), [0, 1], method="matrix"),
+     ValueError, r"`logits` must be finite; got NaN or infinite values in 1 "
+     r"row\(s\)", False),
+    ("fit-calibration-map-nan",
+     lambda c: M(np.array([[0.0, 1.0], [np.nan, 0.0]]), [0, 1], method="auto"),
+     ValueError, r"`logits` must be finite; got NaN or infinite values in 1 "
+     r"row\(s\).*row 1", False),
+    ("fit-calibration-map-float32-inf",
+     lambda c: M(np.array([[0.0, -np.inf], [1.0, 0.0]], dtype=np.float32), [0, 1],
+                 method="ets"), ValueError, r"`logits` must be finite", False),
+    ("fit-calibration-map-bad-shape",
+     lambda c: M(np.zeros((3, 1)), [0, 0, 0], method="vector"), ValueError,
+     r"`logits` must have shape \(n_samples, n_classes\) with n_classes >= 2",
+     False),
+    ("fit-calibration-map-one-class",
+     lambda c: M(c.logits, [0, 0, 0], method="ets"), ValueError,
+     r"calibration labels of " + _ONE_CLASS, False),
+    ("fit-calibration-map-y-length", lambda c: M(c.logits, [0, 1], method="matrix"),
+     ValueError, r"`y` must be 1-D with one label per row of `logits`; got shape "
+     r"\(2,\) for 3 rows", False),
+    ("fit-calibration-map-y-out-of-range",
+     lambda c: M(c.logits, [0, 1, 2], method="matrix"), ValueError,
+     r"`y` must hold column indices in \[0, 1\]; got values in \[0, 2\]", False),
+    ("fit-calibration-map-string-y",
+     lambda c: M(c.logits, ["a", "b", "a"], method="vector"), ValueError,
+     r"`y` must hold integer column indices 0..n_classes-1 of `logits`", False),
+    ("fit-calibration-map-sample-weight-length",
+     lambda c: M(c.logits, c.logit_y, [1.0, 1.0], method="matrix"), ValueError,
+     r"sample_weight\.shape == \(2,\), expected \(3,\)", False),
+    ("fit-calibration-map-sample-weight-negative",
+     lambda c: M(c.logits, c.logit_y, [1.0, -1.0, 1.0], method="matrix"),
+     ValueError, r"`sample_weight` must be finite and non-negative", False),
+    ("fit-calibration-map-sample-weight-nan",
+     lambda c: M(c.logits, c.logit_y, [1.0, np.nan, 1.0], method="auto"),
+     ValueError, r"`sample_weight` must be finite and non-negative", False),
+    ("fit-calibration-map-sample-weight-zero",
+     lambda c: M(c.logits, c.logit_y, [0.0, 0.0, 0.0], method="matrix"),
+     ValueError, r"`sample_weight` must not be all zero", False),
 ]
 # fmt: on
 
@@ -936,6 +1088,7 @@ def test_every_estimator_is_in_the_matrix():
         "stacking",
         "stackingregressor",
         "temperature",
+        "calibrated",
         "fit",
     }
     assert all(count >= 5 for count in prefixes.values())

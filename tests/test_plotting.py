@@ -14,7 +14,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression, RidgeClas
 from sklearn.naive_bayes import GaussianNB
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skmerge.metrics import _reliability_bins, expected_calibration_error
+from skmerge.metrics import _reliability_bins, expected_calibration_error, smooth_ece
 from skmerge.plotting import ReliabilityDisplay
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -366,6 +366,62 @@ def test_bootstrap_is_seeded():
     )
 
 
+@pytest.mark.parametrize("level", [0.5, 0.9, 0.99])
+def test_wilson_interval_at_a_confidence_level(level):
+    from scipy.stats import norm
+
+    disp = ReliabilityDisplay(
+        prob_true=[1.0, 0.7, 0.0], prob_pred=[0.3, 0.8, 0.95], bin_counts=[3, 300, 1]
+    ).plot(confidence_level=level)
+    z = norm.ppf(0.5 + level / 2)
+    expected = np.array(
+        [wilson_by_quadratic(p, n, z) for p, n in [(1.0, 3), (0.7, 300), (0.0, 1)]]
+    ).T
+    np.testing.assert_allclose(disp.interval_, expected, atol=1e-12)
+    title = disp.ax_.get_legend().get_title().get_text()
+    assert title.endswith(f"shaded: {level * 100:g}% Wilson interval")
+
+
+def test_intervals_widen_with_the_confidence_level():
+    y_true, y_prob = sparse_and_dense(sparse_right=1)
+    for interval in ["wilson", "bootstrap"]:
+        widths = [
+            np.diff(
+                ReliabilityDisplay.from_predictions(
+                    y_true,
+                    y_prob,
+                    interval=interval,
+                    confidence_level=level,
+                    random_state=0,
+                ).interval_,
+                axis=0,
+            )[0]
+            for level in [0.5, 0.8, 0.95, 0.999]
+        ]
+        assert np.all(np.diff(widths, axis=0) >= 0)
+        assert np.all(widths[-1] > widths[0])
+
+
+def test_bootstrap_interval_at_a_confidence_level():
+    y_true, y_prob = sparse_and_dense()
+    disp = ReliabilityDisplay.from_predictions(
+        y_true,
+        y_prob,
+        interval="bootstrap",
+        confidence_level=0.8,
+        n_bootstraps=4000,
+        random_state=0,
+    )
+    # The 300-sample bin: the 10th and 90th percentiles of resampled means.
+    rng = np.random.default_rng(0)
+    means = rng.choice(np.arange(300) < 210, size=(4000, 300)).mean(axis=1)
+    np.testing.assert_allclose(
+        disp.interval_[:, 1], np.percentile(means, [10, 90]), atol=0.01
+    )
+    title = disp.ax_.get_legend().get_title().get_text()
+    assert title.endswith("shaded: 80% bootstrap interval")
+
+
 def test_marker_area_proportional_to_count():
     rng = np.random.default_rng(1)
     y_prob = rng.dirichlet([2, 1, 1], size=400)
@@ -407,7 +463,9 @@ def nadaraya_watson(x, c, y, h):
 def test_smoothed_curve_is_nadaraya_watson(iris_model):
     clf, X, y = iris_model
     proba = clf.predict_proba(X)
-    disp = ReliabilityDisplay.from_estimator(clf, X, y, smooth=True, name="lr")
+    disp = ReliabilityDisplay.from_estimator(
+        clf, X, y, smooth=True, bandwidth=0.05, name="lr"
+    )
     confidence = proba.max(axis=1)
     correct = clf.classes_[proba.argmax(axis=1)] == y
     grid = disp.smooth_line_.get_xdata()
@@ -418,8 +476,70 @@ def test_smoothed_curve_is_nadaraya_watson(iris_model):
         nadaraya_watson(grid, confidence, correct, 0.05),
         rtol=1e-10,
     )
+    assert disp.bandwidth_ == 0.05
     assert disp.smooth_line_.get_label() == "lr, kernel smoothed"
     assert disp.smooth_line_.get_color() == disp.line_.get_color()
+
+
+def smooth_ece_case(n, seed):
+    """Binary predictions over-confident by a temperature of 2."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=n) * 2
+    y = (rng.random(n) < 1 / (1 + np.exp(-z / 2))).astype(int)
+    return y, 1 / (1 + np.exp(-z))
+
+
+@pytest.mark.parametrize("n, seed", [(60, 0), (2000, 1)])
+def test_default_bandwidth_is_the_smooth_ece_fixed_point(n, seed):
+    from skmerge.metrics import _smooth_ece_at
+
+    y_true, y_prob = smooth_ece_case(n, seed)
+    disp = ReliabilityDisplay.from_predictions(y_true, y_prob, smooth=True)
+    h = disp.bandwidth_
+    confidence, correct = disp.confidence, disp.correct
+    np.testing.assert_allclose(
+        disp.smooth_line_.get_ydata(),
+        nadaraya_watson(disp.smooth_line_.get_xdata(), confidence, correct, h),
+        rtol=1e-10,
+    )
+    # smooth_ece is the smooth ECE at this width ...
+    residuals = confidence - correct
+    at_h = _smooth_ece_at(confidence, residuals, np.ones(n), h)
+    assert smooth_ece(y_true, y_prob) == pytest.approx(at_h, rel=1e-12)
+    # ... and the width is its fixed point, to the bisection's resolution
+    # (2**-10): at most the smooth ECE there, which exceeds a narrower width.
+    assert at_h <= h
+    narrower = h - 2.0**-10
+    assert narrower < _smooth_ece_at(confidence, residuals, np.ones(n), narrower)
+    # Fewer samples, a wider kernel.
+    if n == 60:
+        assert h > 0.05
+
+
+def test_default_bandwidth_is_relplots():
+    relplot = pytest.importorskip("relplot")
+    y_true, y_prob = smooth_ece_case(500, 2)
+    disp = ReliabilityDisplay.from_predictions(y_true, y_prob, smooth=True)
+    _, width = relplot.smECE(disp.confidence, disp.correct, return_width=True)
+    assert disp.bandwidth_ == pytest.approx(width, abs=1e-12)
+
+
+def test_bandwidth_changes_only_the_smoothed_curve():
+    y_true, y_prob = smooth_ece_case(400, 3)
+    narrow = ReliabilityDisplay.from_predictions(
+        y_true, y_prob, smooth=True, bandwidth=0.01
+    )
+    wide = ReliabilityDisplay.from_predictions(
+        y_true, y_prob, smooth=True, bandwidth=0.3
+    )
+    assert (narrow.bandwidth_, wide.bandwidth_) == (0.01, 0.3)
+    np.testing.assert_array_equal(narrow.line_.get_ydata(), wide.line_.get_ydata())
+    # A wider kernel gives a flatter curve.
+    assert np.ptp(wide.smooth_line_.get_ydata()) < np.ptp(
+        narrow.smooth_line_.get_ydata()
+    )
+    plain = ReliabilityDisplay.from_predictions(y_true, y_prob)
+    assert plain.smooth_line_ is None and plain.bandwidth_ is None
 
 
 def test_kernel_smooth_in_blocks_and_far_from_data():
@@ -430,12 +550,12 @@ def test_kernel_smooth_in_blocks_and_far_from_data():
     correct = rng.random(20_000) < confidence
     grid = np.linspace(0.5, 1.0, 200)
     np.testing.assert_allclose(
-        _kernel_smooth(confidence, correct, grid),
+        _kernel_smooth(confidence, correct, grid, 0.05),
         nadaraya_watson(grid, confidence, correct, 0.05),
         rtol=1e-10,
     )
     # Far from every sample the weights would underflow; the nearest wins.
-    far = _kernel_smooth([0.0, 0.1], [1.0, 0.0], [0.9, 5.0])
+    far = _kernel_smooth([0.0, 0.1], [1.0, 0.0], [0.9, 5.0], 0.05)
     np.testing.assert_allclose(far, [0.0, 0.0], atol=1e-12)
 
 
@@ -453,6 +573,18 @@ def test_plot_option_errors():
         disp.plot(interval="bootstrap", n_bootstraps=0)
     with pytest.raises(InvalidParameterError, match="'smooth' parameter"):
         ReliabilityDisplay.from_predictions([0, 1], [0.3, 0.6], smooth="yes")
+    for level in [0, 1, 95, -0.5]:
+        with pytest.raises(
+            InvalidParameterError,
+            match=r"'confidence_level' parameter .* must be a float in the range "
+            r"\(0(\.0)?, 1(\.0)?\)",
+        ):
+            disp.plot(confidence_level=level)
+    for bandwidth in [0, -0.1, "auto"]:
+        with pytest.raises(InvalidParameterError, match="'bandwidth' parameter"):
+            ReliabilityDisplay.from_predictions(
+                [0, 1], [0.3, 0.6], smooth=True, bandwidth=bandwidth
+            )
 
 
 def legend_texts(ax):

@@ -46,7 +46,7 @@ AUTO_FOLDS = 5
 # Samples per block of an objective's pass: a block's scores (k x m floats)
 # stay within half a megabyte, in cache.
 _BLOCK_ELEMENTS = 1 << 16
-_LBFGS_OPTIONS = {"maxiter": 1000, "ftol": 1e-14, "gtol": 1e-10, "maxcor": 20}
+_LBFGS_OPTIONS = {"maxiter": 1000, "ftol": 0.0, "gtol": 1e-12, "maxcor": 20}
 
 
 # The fits on arrays ------------------------------------------------------------

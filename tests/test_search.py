@@ -140,9 +140,11 @@ def _route_scores(search, name, n_splits):
 # LogisticRegression's probabilities on a subset of rows differ from the same
 # rows of its probabilities on all rows by BLAS rounding (~1e-17): GridSearchCV
 # over live members predicts fold subsets, MergeSearch all rows once. Matrix
-# scaling's optimiser, stopping within its tolerance, carries such a
-# difference to ~3e-10 of a log loss of 0.004 (measured on digits).
-TOLERANCE = {"soup+matrix": 1e-6}
+# scaling's L-BFGS, stopping where its line search can no longer improve
+# (short of machine precision), carries such a difference to up to ~1e-8
+# relative on the test-fold log loss (measured on digits; every other route
+# agrees to 1e-10).
+TOLERANCE = {"soup+matrix": 1e-7}
 
 
 @pytest.mark.parametrize("data", ["digits", "cancer", "diabetes"])

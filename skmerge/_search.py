@@ -204,22 +204,32 @@ def _route_name(factory, used):
 
 
 def _user_routes(routes):
-    """User routes, ``(estimator_class or factory, param_grid)`` pairs, as
-    ``(name, factory, param_grid)`` triples."""
+    """User routes, ``(estimator_class or factory, param_grid)`` pairs or
+    ``(name, estimator_class or factory, param_grid)`` triples, as ``(name,
+    factory, param_grid)`` triples."""
     triples, used = [], set()
     for i, route in enumerate(routes):
-        if not (isinstance(route, tuple) and len(route) == 2 and callable(route[0])):
+        named = isinstance(route, tuple) and len(route) == 3
+        if named:
+            name, factory, grid = route
+        elif isinstance(route, tuple) and len(route) == 2:
+            (factory, grid), name = route, None
+        else:
+            factory = None
+        if factory is None or not callable(factory):
             raise ValueError(
                 "`routes` must be 'default' or a list of (estimator_class, "
-                f"param_grid) pairs; got {route!r} at position {i}."
+                "param_grid) pairs or (name, estimator_class, param_grid) "
+                f"triples; got {route!r} at position {i}."
             )
-        factory, grid = route
         if not isinstance(grid, dict):
             raise ValueError(
                 f"The param_grid of route {i} ({getattr(factory, '__name__', factory)})"
                 f" must be a dict of parameter lists; got {grid!r}."
             )
-        name = _route_name(factory, used)
+        name = _route_name(factory, used) if name is None else str(name)
+        if name in used:
+            raise ValueError(f"Route names must be unique; got {name!r} twice.")
         used.add(name)
         triples.append((name, factory, grid))
     return triples
@@ -354,7 +364,9 @@ class MergeSearch(
         builds the route (any callable taking the list of ``(name,
         member)`` pairs, such as a skmerge estimator class or a function
         returning one), and ``param_grid`` is a dict of its parameters'
-        values. Routes must use the members as they are (prefit).
+        values; a triple ``(name, estimator_class, param_grid)`` names the
+        route (else it is named after the class). Routes must use the
+        members as they are (prefit).
 
     scoring : str, callable or None, default=None
         The score of the routes (higher is better), as in ``GridSearchCV``;

@@ -460,7 +460,7 @@ class _BaseStacking(TransformerMixin, _BaseMembers):
                 ensure_all_finite=False,
                 input_name="X",
             )
-        except (ValueError, TypeError) as exc:
+        except ValueError as exc:
             raise ValueError(
                 "passthrough=True hands the columns of X to the final estimator "
                 "beside the members' outputs, and it needs numbers; X has "

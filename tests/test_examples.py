@@ -18,6 +18,7 @@ pytest.importorskip("matplotlib")
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 SCRIPTS = {
+    "plot_competition_blend.py": ("competition_blend.png", "chosen route:"),
     "plot_kaggle_blend.py": ("kaggle_blend.png", "ensemble selection + T"),
     "plot_weight_space_soup.py": ("weight_space_soup.png", "greedy soup"),
     "plot_reliability_diagram.py": ("reliability_diagram.png", "temperature T ="),

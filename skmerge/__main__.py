@@ -134,6 +134,12 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
+    classification_demo(args)
+    regression_demo()
+
+
+def classification_demo(args):
+    """Soups, stacks, calibration and MergeSearch of classifiers on digits."""
     X, y = load_digits(return_X_y=True)
     X_train, X_rest, y_train, y_rest = train_test_split(
         X, y, test_size=0.5, random_state=0, stratify=y
@@ -165,36 +171,26 @@ def main(argv=None):
     rows.append(None)
 
     mlp_name, mlp = members[0]  # the most mis-calibrated member
-    calibrated = TemperatureCalibratedClassifier(mlp).fit(X_val, y_val)
+    calibrations = _calibrations(mlp_name, mlp, X_val, y_val)
     rows.append(evaluate(f"{mlp_name} (before calibration)", mlp, X_test, y_test))
-    rows.append(
-        evaluate(
-            f"{mlp_name} + temperature (T={calibrated.temperature_:.2f})",
-            calibrated,
-            X_test,
-            y_test,
-        )
-    )
-    auto = CalibratedClassifier(mlp, random_state=0).fit(X_val, y_val)
-    rows.append(
-        evaluate(
-            f"{mlp_name} + CalibratedClassifier ({auto.method_})",
-            auto,
-            X_test,
-            y_test,
-        )
-    )
+    rows.extend(evaluate(label, cal, X_test, y_test) for label, cal in calibrations)
     rows.append(None)
     search_row, search = _search_row(members, X_val, y_val, X_test, y_test)
     rows.append(search_row)
     print_table(rows)
-    calibrations = [
-        (f"{mlp_name} + temperature", calibrated),
-        (f"{mlp_name} + {auto.method_} (auto)", auto),
-    ]
     _write_diagram(args.out, mlp_name, mlp, calibrations, X_test, y_test)
     _write_routes(args.routes_out, search)
-    regression_demo()
+
+
+def _calibrations(name, member, X_val, y_val):
+    """The member calibrated by temperature scaling and by the method
+    CalibratedClassifier chooses, with their labels."""
+    temperature = TemperatureCalibratedClassifier(member).fit(X_val, y_val)
+    auto = CalibratedClassifier(member, random_state=0).fit(X_val, y_val)
+    return [
+        (f"{name} + temperature (T={temperature.temperature_:.2f})", temperature),
+        (f"{name} + CalibratedClassifier ({auto.method_})", auto),
+    ]
 
 
 def _search_row(members, X_val, y_val, X_test, y_test):

@@ -298,6 +298,19 @@ def _legend_title(show_counts, interval, confidence_level=0.95):
     return "; ".join(notes) or None
 
 
+# The parameters of ReliabilityDisplay.plot checked as scikit-learn checks an
+# estimator's.
+_PLOT_CONSTRAINTS = {
+    "show_counts": ["boolean"],
+    "interval": [StrOptions({"wilson", "bootstrap"}), None],
+    "confidence_level": [Interval(Real, 0, 1, closed="neither")],
+    "n_bootstraps": [Interval(Integral, 1, None, closed="left")],
+    "random_state": ["random_state"],
+    "smooth": ["boolean"],
+    "bandwidth": [Interval(Real, 0, None, closed="neither"), None],
+}
+
+
 class ReliabilityDisplay:
     """Top-label reliability diagram with a confidence histogram.
 
@@ -542,15 +555,7 @@ class ReliabilityDisplay:
         """
         check_matplotlib_support(f"{self.__class__.__name__}.plot")
         validate_parameter_constraints(
-            {
-                "show_counts": ["boolean"],
-                "interval": [StrOptions({"wilson", "bootstrap"}), None],
-                "confidence_level": [Interval(Real, 0, 1, closed="neither")],
-                "n_bootstraps": [Interval(Integral, 1, None, closed="left")],
-                "random_state": ["random_state"],
-                "smooth": ["boolean"],
-                "bandwidth": [Interval(Real, 0, None, closed="neither"), None],
-            },
+            _PLOT_CONSTRAINTS,
             {
                 "show_counts": show_counts,
                 "interval": interval,

@@ -489,8 +489,11 @@ def _smooth_ece_at(scores, residuals, weight, sigma):
     return float(np.sum(np.abs(residual_mass)) / np.sum(density))
 
 
-def _smooth_ece(scores, outcomes, sample_weight):
-    """Smooth ECE at relplot's bisection estimate of the fixed point sigma*."""
+def _smooth_ece_fixed_point(scores, outcomes, sample_weight):
+    """relplot's bisection estimate of the fixed point ``sigma* =
+    smECE_sigma*`` (the narrowest width tried on (0, 1] whose smooth ECE is
+    at most the width; widths below the floor count as too narrow), and the
+    smooth ECE there: ``(sigma*, smECE)``."""
     scores = np.asarray(scores, dtype=np.float64)
     residuals = scores - np.asarray(outcomes, dtype=np.float64)
     weight = sample_weight * (len(scores) / np.sum(sample_weight))
@@ -508,7 +511,12 @@ def _smooth_ece(scores, outcomes, sample_weight):
                 lower = middle
             else:
                 upper = middle
-    return values[upper]
+    return upper, values[upper]
+
+
+def _smooth_ece(scores, outcomes, sample_weight):
+    """Smooth ECE at relplot's bisection estimate of the fixed point sigma*."""
+    return _smooth_ece_fixed_point(scores, outcomes, sample_weight)[1]
 
 
 @validate_params(

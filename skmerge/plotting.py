@@ -22,12 +22,10 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_is_fitted
 
 from skmerge.metrics import (
-    _SMOOTH_ECE_FLOOR,
-    _SMOOTH_ECE_STEPS,
     _check_calibration_inputs,
     _ece_mce,
     _reliability_bins,
-    _smooth_ece_at,
+    _smooth_ece_fixed_point,
     _top_label,
 )
 
@@ -245,23 +243,7 @@ def _smooth_ece_bandwidth(confidence, correct):
     points, whatever the number of samples.
     """
     confidence = np.asarray(confidence, dtype=np.float64)
-    residuals = confidence - np.asarray(correct, dtype=np.float64)
-    weight = np.ones_like(confidence)
-
-    def too_narrow(sigma):
-        return sigma < _SMOOTH_ECE_FLOOR or sigma < _smooth_ece_at(
-            confidence, residuals, weight, sigma
-        )
-
-    upper, lower = 1.0, 0.0
-    if not too_narrow(upper):
-        for _ in range(_SMOOTH_ECE_STEPS):
-            middle = (upper + lower) / 2
-            if too_narrow(middle):
-                lower = middle
-            else:
-                upper = middle
-    return upper
+    return _smooth_ece_fixed_point(confidence, correct, np.ones_like(confidence))[0]
 
 
 def _kernel_smooth(confidence, correct, grid, bandwidth):

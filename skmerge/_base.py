@@ -322,23 +322,25 @@ class CachedMember(BaseEstimator):
         return self.feature_names
 
     def _read(self, P):
-        if self.check:
+        columns = slice(self.start, self.start + self.width)
+        if hasattr(P, "iloc") and P.ndim == 2 and P.shape[1] == self.n_columns:
+            # Only this member's columns of a frame become an array (not the
+            # whole frame once per member).
+            P = P.iloc[:, columns]
+            columns = slice(None)
+        elif self.check:
             P = check_array(
                 P, dtype=np.float64, ensure_all_finite=False, input_name="X"
             )
-        elif hasattr(P, "iloc"):
-            P = P.to_numpy()
-        P = np.asarray(P)
-        if P.ndim != 2 or P.shape[1] != self.n_columns:
+        P = P.to_numpy() if hasattr(P, "iloc") else np.asarray(P)
+        if columns != slice(None) and (P.ndim != 2 or P.shape[1] != self.n_columns):
             raise ValueError(
                 f"X has {P.shape[-1] if P.ndim else 0} features, but precomputed is "
                 f"expecting {self.n_columns} features as input: the members' outputs "
                 "side by side."
             )
         # A contiguous float64 copy, as a member returns its output.
-        block = np.array(
-            P[:, self.start : self.start + self.width], dtype=np.float64, order="C"
-        )
+        block = np.array(P[:, columns], dtype=np.float64, order="C")
         if self.check:
             check_outputs(block, self.name, self.start, self.method)
         if self.width == 1:

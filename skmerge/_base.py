@@ -580,6 +580,82 @@ def member_outputs(
     )
 
 
+def _member_predictions(estimator, output, method):
+    """A member's predictions (labels or values) from its raw ``output``."""
+    if method == "predict" or not is_classifier(estimator):
+        return np.asarray(output).reshape(-1)
+    output = np.asarray(output)
+    if output.ndim == 1 or output.shape[1] == 1:  # a binary decision function
+        column = (output.reshape(-1) > 0).astype(np.intp)
+    else:
+        column = output.argmax(axis=1)
+    return np.asarray(estimator.classes_)[column]
+
+
+# A perfect record on X is suspicious when a member as good as the best
+# imperfect one would make it with at most this probability.
+MEMORISED_P = 1e-3
+# Regressors: "near-perfect" is R^2 >= 1 - MEMORISED_R2_GAP; "imperfect" is
+# R^2 <= 1 - 10 * MEMORISED_R2_GAP.
+MEMORISED_R2_GAP = 1e-3
+
+
+def warn_if_memorised(named, outputs, methods, y):
+    """Warn when some members are near-perfect on ``X`` while another is
+    not, as members are on their own training data.
+
+    Classifiers: a member without a single error on the ``n`` samples, when
+    a member as accurate as the best member that errs (error rate ``p``)
+    would be perfect with probability ``(1 - p)**n <= MEMORISED_P``.
+    Regressors: a member with R^2 >= 0.999 while another has R^2 <= 0.99.
+    """
+    if len(named) < 2 or len(y) == 0:
+        return
+    predictions = [
+        _member_predictions(est, out, method)
+        for (_, est), out, method in zip(named, outputs, methods, strict=True)
+    ]
+    names = [name for name, _ in named]
+    if is_classifier(named[0][1]):
+        misses = np.array([np.mean(pred != y) for pred in predictions])
+        perfect = np.flatnonzero(misses == 0)
+        if perfect.size == 0 or perfect.size == len(named):
+            return
+        p = misses[misses > 0].min()
+        if (1 - p) ** len(y) > MEMORISED_P:
+            return
+        other = names[int(np.flatnonzero(misses == p)[0])]
+        found = (
+            f"makes no error on the {len(y)} samples of X, while member "
+            f"{other!r}, the best of the others, misses {p:.1%} of them"
+        )
+    else:
+        spread = np.var(y)
+        if spread == 0:
+            return
+        r2 = np.array([1 - np.mean((pred - y) ** 2) / spread for pred in predictions])
+        perfect = np.flatnonzero(r2 >= 1 - MEMORISED_R2_GAP)
+        imperfect = np.flatnonzero(r2 <= 1 - 10 * MEMORISED_R2_GAP)
+        if perfect.size == 0 or imperfect.size == 0:
+            return
+        best = imperfect[np.argmax(r2[imperfect])]
+        found = (
+            f"fits the {len(y)} samples of X almost exactly (R^2 "
+            f"{r2[perfect[0]]:.4f}), while member {names[best]!r}, the best of "
+            f"the others, reaches R^2 {r2[best]:.3f}"
+        )
+    memorised = ", ".join(repr(names[j]) for j in perfect)
+    warnings.warn(
+        f"Member {memorised} {found}: X looks like (part of) the members' "
+        "training data. Scored on the rows they were fitted on, the most "
+        "over-fitted members look best and get the weight. Fit on held-out "
+        "rows the members did not see (for saved predictions: out-of-fold "
+        "predictions), or use prefit=False to cross-validate the members.",
+        UserWarning,
+        stacklevel=2,
+    )
+
+
 def to_class_columns(output, method, member_classes, classes):
     """Put a member's output in the column order of ``classes``.
 
@@ -833,6 +909,7 @@ class _MemberPhase:
                 names=names,
             )
             task.end()
+            warn_if_memorised(named, outputs, methods, y)
             return fitted, outputs
         outputs = None
         if methods is not None:

@@ -17,6 +17,7 @@ estimator on ``X``.
 """
 
 import copy
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -50,6 +51,7 @@ from skmerge._base import (
     name_members,
     precomputed_members,
     resolve_method,
+    warn_if_memorised,
 )
 from skmerge._calibration import CalibratedClassifier
 from skmerge._progress import CallbackSupportMixin, Task, running
@@ -60,6 +62,8 @@ from skmerge._stacking import StackingMerger, StackingMergerRegressor
 #: LogisticRegression.
 STACKING_C = (0.01, 0.1, 1.0, 10.0)
 _RECIPES = ["uniform", "greedy", "ensemble_selection", "optimized"]
+# The message of warn_if_memorised, which MergeSearch gives once per fit.
+_MEMORISED = r"(?s).*X looks like \(part of\) the members' training data"
 
 
 def _cache(named, X, methods, n_jobs):
@@ -617,19 +621,28 @@ class MergeSearch(
                 P, stand_ins = check_array(X, dtype=np.float64), plan.named
             else:
                 P, stand_ins = _cache(plan.named, X, plan.methods, self.n_jobs)
+        # Checked once here, on all of X, rather than in every route's fit.
+        warn_if_memorised(
+            stand_ins,
+            [est.predict(P) for _, est in stand_ins],
+            ["predict"] * len(stand_ins),
+            plan.y,
+        )
         splits = list(
             copy.deepcopy(check_cv(self.cv, plan.y, classifier=plan.classifier)).split(
                 P, plan.y
             )
         )
         estimators = [factory(stand_ins) for _, factory, _ in plan.routes]
-        with running(progress.subtask("cross-validate routes")):
-            search = self._search(plan, estimators, P, splits)
-        results, best_index = self._results(plan, search, len(splits))
-        best = None
-        if self.refit:
-            with running(progress.subtask("refit the best route")):
-                best = self._refit(plan, estimators, results, best_index, P, X)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_MEMORISED)
+            with running(progress.subtask("cross-validate routes")):
+                search = self._search(plan, estimators, P, splits)
+            results, best_index = self._results(plan, search, len(splits))
+            best = None
+            if self.refit:
+                with running(progress.subtask("refit the best route")):
+                    best = self._refit(plan, estimators, results, best_index, P, X)
         self._set_fitted(plan, search, results, best_index, best, len(splits), X)
         progress.end()
         return self

@@ -33,7 +33,8 @@ from sklearn.base import (
 )
 from sklearn.ensemble._base import _BaseHeterogeneousEnsemble, _fit_single_estimator
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import check_cv, cross_val_predict
+from sklearn.model_selection import check_cv
+from sklearn.model_selection._validation import _enforce_prediction_order
 from sklearn.pipeline import _name_estimators
 from sklearn.utils import Bunch, _safe_indexing, gen_batches
 from sklearn.utils._tags import get_tags
@@ -43,10 +44,11 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.metaestimators import available_if
+from sklearn.utils.metaestimators import _safe_split, available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
+    _check_method_params,
     _check_response_method,
     _check_sample_weight,
     _get_feature_names,
@@ -728,6 +730,24 @@ def fit_members(named, X, y, fit_params, *, n_jobs=None, verbose=0, tasks=None):
     )
 
 
+def _fold_output(estimator, X, y, train, test, fit_params, method, classes):
+    """``estimator`` fitted on the ``train`` rows, its ``method`` on the
+    ``test`` rows, as :func:`~sklearn.model_selection.cross_val_predict`
+    computes a fold, but fitted on ``y`` itself rather than on label codes:
+    a member may be a meta-estimator over prefit members, whose classes are
+    its members' labels. Columns of classes absent from ``train`` are filled
+    as ``cross_val_predict`` fills them."""
+    fit_params = _check_method_params(X, params=fit_params, indices=train)
+    X_train, y_train = _safe_split(estimator, X, y, train)
+    X_test, _ = _safe_split(estimator, X, y, test, train)
+    estimator.fit(X_train, y_train, **fit_params)
+    output = getattr(estimator, method)(X_test)
+    if classes is None or method == "predict":
+        return np.asarray(output)
+    codes = np.searchsorted(classes, estimator.classes_)
+    return _enforce_prediction_order(codes, output, len(classes), method)
+
+
 def out_of_fold_outputs(
     named, X, y, methods, splits, fit_params, *, n_jobs=None, verbose=0, tasks=None
 ):
@@ -735,24 +755,27 @@ def out_of_fold_outputs(
     :func:`~sklearn.model_selection.cross_val_predict` gives them, every
     member on the same ``splits`` (a list of ``(train, test)`` pairs).
 
-    ``tasks``: one progress leaf per member, or None. (The fold fits inside
-    ``cross_val_predict`` get no callbacks: it does not pass them on.)
+    ``tasks``: one progress leaf per member, or None. (The fold fits get no
+    callbacks, as in ``cross_val_predict``.)
     """
     tasks = [None] * len(named) if tasks is None else tasks
+    X, y = indexable(X, y)
+    order = np.empty(_num_samples(X), dtype=np.intp)
+    tests = np.concatenate([test for _, test in splits])
+    order[tests] = np.arange(len(tests))
     outputs = []
     for (name, est), method, task in zip(named, methods, tasks):
         if verbose:
             print(f"[skmerge] out-of-fold {method} of member {name!r}")
+        classes = np.unique(y) if is_classifier(est) else None
         with running(task):
-            output = cross_val_predict(
-                clone(est),
-                X,
-                y,
-                cv=splits,
-                method=method,
-                n_jobs=n_jobs,
-                params=dict(fit_params[name]),
+            folds = Parallel(n_jobs=n_jobs)(
+                delayed(_fold_output)(
+                    clone(est), X, y, train, test, fit_params[name], method, classes
+                )
+                for train, test in splits
             )
+        output = np.concatenate(folds)[order]
         if method == "predict" and output.ndim == 2 and output.shape[1] == 1:
             output = output.reshape(-1)
         outputs.append(output)

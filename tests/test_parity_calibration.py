@@ -963,20 +963,10 @@ def test_calibration_accepts_ndarray(X, prefit):
     assert_array_equal(calibrated_clf.predict(X), member.fit(X, y).predict(X))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "on purpose: no counterpart of ensemble=True, the only mode in which "
-        "CalibratedClassifierCV fits a member without predict (with "
-        "ensemble=False it fails alike); with prefit=False, "
-        "TemperatureCalibratedClassifier documents 'out-of-fold logits from "
-        "``cv``', cv being 'The splits used when ``prefit=False``, as in "
-        ":func:`~sklearn.model_selection.cross_val_predict`', which needs predict"
-    ),
-)
 @pytest.mark.parametrize("X", TENSORS)
 def test_calibration_accepts_ndarray_member_without_predict(X):
-    # scikit-learn's own test: its toy estimator has no predict.
+    # scikit-learn's own test: its toy estimator has no predict (the folds
+    # are fitted and predicted without cross_val_predict, which needs one).
     calibrated_clf = TemperatureCalibratedClassifier(
         MockTensorClassifier(), prefit=False
     )

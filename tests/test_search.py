@@ -375,3 +375,31 @@ def test_plot_shows_every_route_sorted_with_the_best_marked(digits_search):
     top = search.plot(top=5)
     assert len(top.ax_.get_yticklabels()) == 5
     plt.close("all")
+
+
+def test_string_labels_take_every_default_route(digits_search):
+    # The calibrated routes fit their soup on folds of the labels themselves
+    # (cross_val_predict would hand it label codes its prefit members never
+    # saw): the same scores as with the integer labels.
+    search, _ = digits_search
+    X_train, y_train, X_held, y_held, _, _ = _split(
+        *load_digits(n_class=5, return_X_y=True), 300, 300
+    )
+    names = np.array(["c0", "c1", "c2", "c3", "c4"])  # sorted as 0..4: same folds
+    members = [
+        ("lr", LogisticRegression(C=0.01, max_iter=500).fit(X_train, names[y_train])),
+        ("nb", GaussianNB().fit(X_train, names[y_train])),
+        (
+            "tree",
+            DecisionTreeClassifier(max_depth=6, random_state=0).fit(
+                X_train, names[y_train]
+            ),
+        ),
+    ]
+    named = _quietly(
+        MergeSearch(members, cv=3, random_state=0).fit, X_held, names[y_held]
+    )
+    assert_allclose(
+        named.cv_results_["mean_test_score"], search.cv_results_["mean_test_score"]
+    )
+    assert set(named.predict(X_held[:20])) <= set(names)

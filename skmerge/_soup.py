@@ -574,7 +574,7 @@ class SoupClassifier(ClassifierMixin, _BaseSoup):
     n_features_in_ : int
         Number of features the members expect (when they record it).
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names the members saw (when they record them).
 
     See Also
@@ -1260,7 +1260,7 @@ class SoupRegressor(RegressorMixin, _BaseSoup):
     n_features_in_ : int
         Number of features the members expect (when they record it).
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names the members saw (when they record them).
 
     See Also

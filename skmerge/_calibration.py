@@ -8,8 +8,11 @@ Every map takes logits ``z`` of shape ``(n, k)`` to probabilities and is
 fitted by minimising the sample-weighted mean log loss on the calibration
 data with its exact gradient, warm-started from the temperature fit of
 :mod:`skmerge._temperature` (the map each method reduces to at its start).
-The affine maps (vector, matrix) are convex problems solved by L-BFGS-B;
-the ensemble weights are a convex problem on the simplex solved by SLSQP.
+The affine maps (vector, matrix) are convex problems solved by L-BFGS-B,
+matrix scaling by Newton's method with its exact Hessian when that is cheap
+(``n * (k * (k + 1))**2`` at most ``_NEWTON_BUDGET``): converged to rounding,
+its result does not depend on where an iterative solver stopped; the
+ensemble weights are a convex problem on the simplex solved by SLSQP.
 """
 
 import numpy as np
@@ -47,6 +50,11 @@ AUTO_FOLDS = 5
 # stay within half a megabyte, in cache.
 _BLOCK_ELEMENTS = 1 << 16
 _LBFGS_OPTIONS = {"maxiter": 1000, "ftol": 0.0, "gtol": 1e-12, "maxcor": 20}
+# "matrix" is fitted by Newton's method when a Hessian costs at most this many
+# multiply-adds (n * (k * (k + 1))**2: 10 classes up to about 4 000 samples),
+# by L-BFGS otherwise.
+_NEWTON_BUDGET = 5e7
+_NEWTON_MAX_ITER = 100
 
 
 # The fits on arrays ------------------------------------------------------------
@@ -182,6 +190,81 @@ def _lbfgs(objective, start, args):
     return result.x
 
 
+def _matrix_hessian(theta, xt, w, ridge):
+    """Hessian of :func:`_matrix_objective` in ``theta = (W.ravel(), b)``
+    without ``b``'s last entry (the loss does not change when every entry of
+    ``b`` moves alike: that entry stays 0).
+
+    With ``x~ = (x, 1)`` and ``S_i = diag(p_i) - p_i p_i^T`` the softmax's
+    Jacobian at sample ``i``, the data term is
+    ``sum_i w_i S_i (kron) x~_i x~_i^T`` over ``[W | b]``; the ridge adds
+    ``2 * ridge`` on ``W``'s diagonal.
+    """
+    k, n = xt.shape
+    W, b = theta[: k * k].reshape(k, k), theta[k * k :]
+    q = k * (k + 1)
+    H = np.zeros((q, q))
+    for start in range(0, n, 4096):
+        x = xt[:, start : start + 4096].T
+        P = softmax_in_place(x @ (np.eye(k) + W).T + b)
+        x1 = np.column_stack([x, np.ones(len(x))])
+        wb = w[start : start + 4096]
+        # diag(p) (kron) x~ x~^T: one (k+1, k+1) block per class.
+        blocks = np.einsum("ia,ic,id->acd", P * wb[:, None], x1, x1)
+        for a in range(k):
+            H[a * (k + 1) : (a + 1) * (k + 1), a * (k + 1) : (a + 1) * (k + 1)] += (
+                blocks[a]
+            )
+        U = (P[:, :, None] * x1[:, None, :]).reshape(len(x), q)
+        H -= (U * wb[:, None]).T @ U
+    # [W | b] (row a: W[a], b[a]) -> theta's order (W.ravel(), b).
+    rows, cols = np.divmod(np.arange(q), k + 1)
+    order = np.where(cols < k, rows * k + cols, k * k + rows)
+    H_theta = np.empty((q, q))
+    H_theta[np.ix_(order, order)] = H
+    H_theta[np.arange(k * k), np.arange(k * k)] += 2.0 * ridge
+    return H_theta[:-1, :-1]
+
+
+def _matrix_newton(xt, y, w, ridge):
+    """Minimise :func:`_matrix_objective` from ``theta = 0`` (temperature
+    scaling) by Newton's method with a backtracking line search, until the
+    Newton decrement reaches rounding."""
+    k = xt.shape[0]
+    theta = np.zeros(k * k + k)
+    loss, grad = _matrix_objective(theta, xt, y, w, ridge)
+    for _ in range(_NEWTON_MAX_ITER):
+        H = _matrix_hessian(theta, xt, w, ridge)
+        g = grad[:-1]
+        try:
+            step = np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:  # pragma: no cover - H is positive definite
+            step = np.linalg.lstsq(H, g, rcond=None)[0]
+        decrement = float(g @ step)
+        if not decrement > 1e-30:
+            break
+        t = 1.0
+        while t > 1e-12:
+            trial = theta.copy()
+            trial[:-1] -= t * step
+            new_loss, new_grad = _matrix_objective(trial, xt, y, w, ridge)
+            if new_loss <= loss - 1e-4 * t * decrement:
+                break
+            # Near the optimum a full step's decrease is below the loss's
+            # rounding: accept it when it shrinks the gradient.
+            if (
+                t == 1.0
+                and decrement < 1e-12 * max(loss, 1e-3)
+                and np.abs(new_grad[:-1]).max() < np.abs(g).max()
+            ):
+                break
+            t *= 0.5
+        else:
+            break
+        theta, loss, grad = trial, new_loss, new_grad
+    return theta
+
+
 def _fit_map(logits, y, w, total, method, temperature=None):
     """Fit one method on prepared arrays; return its parameters in a Bunch
     (``method``, ``temperature``, ``coef``, ``intercept``, ``ets_weights``)."""
@@ -204,7 +287,10 @@ def _fit_map(logits, y, w, total, method, temperature=None):
     elif method == "matrix":
         xt = np.ascontiguousarray(logits.T) / temperature
         ridge = MATRIX_RIDGE * k * k / total
-        theta = _lbfgs(_matrix_objective, np.zeros(k * k + k), (xt, y, w, ridge))
+        if len(y) * (k * (k + 1)) ** 2 <= _NEWTON_BUDGET:
+            theta = _matrix_newton(xt, y, w, ridge)
+        else:
+            theta = _lbfgs(_matrix_objective, np.zeros(k * k + k), (xt, y, w, ridge))
         W = theta[: k * k].reshape(k, k)
         fitted.coef = (np.eye(k) + W) / temperature
         fitted.intercept = theta[k * k :] - theta[k * k :].mean()

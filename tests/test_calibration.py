@@ -29,7 +29,10 @@ from skmerge import (
 from skmerge._calibration import (
     _ets_components,
     _ets_objective,
+    _lbfgs,
     _map_log_proba,
+    _matrix_hessian,
+    _matrix_newton,
     _matrix_objective,
     _vector_objective,
     fit_calibration_map,
@@ -436,3 +439,38 @@ def test_property_every_method_at_most_temperature(seed, n, k, scale):
         for method in ["ets", "vector", "matrix"]:
             fitted = fit_calibration_map(z, y, method=method)
             assert map_loss(fitted, z, y) <= temperature_loss + 1e-12
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    n=st.integers(20, 400),
+    k=st.integers(2, 6),
+    seed=st.integers(0, 2**16),
+)
+def test_matrix_newton_reaches_the_lbfgs_optimum(n, k, seed):
+    # The small problems' Newton path and the large problems' L-BFGS path
+    # minimise the same convex objective: the same loss, and the Hessian is
+    # the gradient's derivative (central differences).
+    rng = np.random.default_rng(seed)
+    z = 3 * rng.normal(size=(n, k))
+    y = np.arange(n) % k
+    rng.shuffle(y)
+    w = np.full(n, 1.0 / n)
+    xt = np.ascontiguousarray(z.T)
+    ridge = k * k / n
+    newton = _matrix_newton(xt, y, w, ridge)
+    lbfgs = _lbfgs(_matrix_objective, np.zeros(k * k + k), (xt, y, w, ridge))
+    loss_newton, grad_newton = _matrix_objective(newton, xt, y, w, ridge)
+    loss_lbfgs, _ = _matrix_objective(lbfgs, xt, y, w, ridge)
+    assert loss_newton <= loss_lbfgs * (1 + 1e-12)
+    assert np.abs(grad_newton[:-1]).max() < 1e-8
+    theta = 0.1 * rng.normal(size=k * k + k)
+    theta[-1] = 0.0
+    H = _matrix_hessian(theta, xt, w, ridge)
+    eps = 1e-6
+    for j in range(k * k + k - 1):
+        e = np.zeros(k * k + k)
+        e[j] = eps
+        column = _matrix_objective(theta + e, xt, y, w, ridge)[1]
+        column -= _matrix_objective(theta - e, xt, y, w, ridge)[1]
+        np.testing.assert_allclose(H[:, j], column[:-1] / (2 * eps), atol=1e-7)

@@ -440,30 +440,8 @@ def _paired_se(losses, ours, n_boot=1000):
 COLUMNS = ("best member", "MergeSearch", *SKLEARN_ROUTES)
 
 
-def print_quality(rows, seconds):
-    head = f"{'data set':<16} {'rows':>6} {'cls':>3} {'held':>5}"
-    for column in COLUMNS:
-        head += f" | {column:>15}"
-    print("test log loss / accuracy (%)")
-    print(head + " | MergeSearch's chosen route")
-    print("-" * (len(head) + 30))
-    for row in rows:
-        line = f"{row['data']:<16} {row['rows']:>6d} {row['classes']:>3d}"
-        line += f" {row['split'][1]:>5d}"
-        for column in COLUMNS:
-            loss, acc, _ = row[column]
-            line += f" | {loss:7.4f} {100 * acc:6.2f}%"
-        print(line + f" | {row['chosen']}")
-
-    print("\nseconds: members' fits, MergeSearch (fit), scikit-learn's three routes;")
-    print("best member by held-out log loss; MergeSearch's CV log loss of its choice")
-    for row in rows:
-        fit, search, theirs = row["times"]
-        print(
-            f"{row['data']:<16} {fit:6.1f} {search:6.1f} {theirs:6.1f}   "
-            f"{row['best member name']:<10} CV {row['chosen CV']:.4f}"
-        )
-
+def print_checks(rows):
+    """The issue's two checks, with the paired standard errors."""
     print(
         "\nchecks (test log loss; margin = other - MergeSearch, >= 0 passes; SE: "
         "its standard error over the test rows, paired bootstrap of 1000):"
@@ -494,6 +472,33 @@ def print_quality(rows, seconds):
         f"chosen <= best scikit-learn route on at least {need} of {n}: "
         f"{sklearn_pass}/{n} {'PASS' if sklearn_pass >= need else 'FAIL'}"
     )
+
+
+def print_quality(rows, seconds):
+    head = f"{'data set':<16} {'rows':>6} {'cls':>3} {'held':>5}"
+    for column in COLUMNS:
+        head += f" | {column:>15}"
+    print("test log loss / accuracy (%)")
+    print(head + " | MergeSearch's chosen route")
+    print("-" * (len(head) + 30))
+    for row in rows:
+        line = f"{row['data']:<16} {row['rows']:>6d} {row['classes']:>3d}"
+        line += f" {row['split'][1]:>5d}"
+        for column in COLUMNS:
+            loss, acc, _ = row[column]
+            line += f" | {loss:7.4f} {100 * acc:6.2f}%"
+        print(line + f" | {row['chosen']}")
+
+    print("\nseconds: members' fits, MergeSearch (fit), scikit-learn's three routes;")
+    print("best member by held-out log loss; MergeSearch's CV log loss of its choice")
+    for row in rows:
+        fit, search, theirs = row["times"]
+        print(
+            f"{row['data']:<16} {fit:6.1f} {search:6.1f} {theirs:6.1f}   "
+            f"{row['best member name']:<10} CV {row['chosen CV']:.4f}"
+        )
+
+    print_checks(rows)
 
     print("\nMergeSearch's five best routes by CV log loss (held-out rows):")
     for row in rows:

@@ -330,7 +330,11 @@ class CachedMember(BaseEstimator):
             # whole frame once per member).
             P = P.iloc[:, columns]
             columns = slice(None)
-        elif self.check:
+        elif self.check and not (
+            isinstance(P, np.ndarray) and P.dtype == np.float64 and P.ndim == 2
+        ):
+            # (check_array returns such an array as it is: skipped, as it
+            # costs about a millisecond a call, once per member per read.)
             P = check_array(
                 P, dtype=np.float64, ensure_all_finite=False, input_name="X"
             )

@@ -604,6 +604,8 @@ MEMORISED_P = 1e-3
 # Regressors: "near-perfect" is R^2 >= 1 - MEMORISED_R2_GAP; "imperfect" is
 # R^2 <= 1 - 10 * MEMORISED_R2_GAP.
 MEMORISED_R2_GAP = 1e-3
+# What the warning concludes (MergeSearch filters its routes' copies by it).
+MEMORISED_FINDING = "X looks like (part of) the members' training data"
 
 
 def warn_if_memorised(named, outputs, methods, y):
@@ -652,8 +654,8 @@ def warn_if_memorised(named, outputs, methods, y):
         )
     memorised = ", ".join(repr(names[j]) for j in perfect)
     warnings.warn(
-        f"Member {memorised} {found}: X looks like (part of) the members' "
-        "training data. Scored on the rows they were fitted on, the most "
+        f"Member {memorised} {found}: {MEMORISED_FINDING}. Scored on the rows "
+        "they were fitted on, the most "
         "over-fitted members look best and get the weight. Fit on held-out "
         "rows the members did not see (for saved predictions: out-of-fold "
         "predictions), or use prefit=False to cross-validate the members.",
@@ -767,11 +769,11 @@ def out_of_fold_outputs(
     order = np.empty(_num_samples(X), dtype=np.intp)
     tests = np.concatenate([test for _, test in splits])
     order[tests] = np.arange(len(tests))
+    classes = np.unique(y) if is_classifier(named[0][1]) else None
     outputs = []
     for (name, est), method, task in zip(named, methods, tasks):
         if verbose:
             print(f"[skmerge] out-of-fold {method} of member {name!r}")
-        classes = np.unique(y) if is_classifier(est) else None
         with running(task):
             folds = Parallel(n_jobs=n_jobs)(
                 delayed(_fold_output)(

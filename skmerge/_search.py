@@ -17,6 +17,7 @@ estimator on ``X``.
 """
 
 import copy
+import re
 import warnings
 from numbers import Integral
 
@@ -40,6 +41,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from skmerge._base import (
+    MEMORISED_FINDING,
     CachedClassifier,
     CachedRegressor,
     _MemberPhase,
@@ -62,8 +64,6 @@ from skmerge._stacking import StackingMerger, StackingMergerRegressor
 #: LogisticRegression.
 STACKING_C = (0.01, 0.1, 1.0, 10.0)
 _RECIPES = ["uniform", "greedy", "ensemble_selection", "optimized"]
-# The message of warn_if_memorised, which MergeSearch gives once per fit.
-_MEMORISED = r"(?s).*X looks like \(part of\) the members' training data"
 
 
 def _cache(named, X, methods, n_jobs):
@@ -647,7 +647,9 @@ class MergeSearch(
         )
         estimators = [factory(stand_ins) for _, factory, _ in plan.routes]
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=_MEMORISED)
+            warnings.filterwarnings(
+                "ignore", message=f"(?s).*{re.escape(MEMORISED_FINDING)}"
+            )
             with running(progress.subtask("cross-validate routes")):
                 search = self._search(plan, estimators, P, splits)
             results, best_index = self._results(plan, search, len(splits))

@@ -349,6 +349,63 @@ def test_ensemble_selection_against_a_brute_force_loop(held_out, link, scoring):
     )
 
 
+@st.composite
+def _logit_soups(draw_):
+    """Members' log-probabilities or decision functions (sharp ones reach the
+    log loss's clipping), labels, sample weights and a soup's member counts."""
+    m, n = draw_(st.integers(1, 5)), draw_(st.integers(1, 30))
+    k = draw_(st.integers(2, 5))
+    rng = np.random.default_rng(draw_(st.integers(0, 2**32 - 1)))
+    sharpness = draw_(st.sampled_from([0.1, 1.0, 10.0, 40.0]))
+    logits = [sharpness * rng.normal(size=(n, k)) for _ in range(m)]
+    if draw_(st.booleans()):  # predict_proba members
+        logits = [proba_to_logits(scipy_softmax(z, axis=1)) for z in logits]
+    spaces = logits
+    if m > 1 and draw_(st.booleans()):
+        spaces[-1] = spaces[0].copy()  # a tie
+    y = rng.integers(0, k, size=n)
+    sw = rng.uniform(0.1, 3.0, size=n) if draw_(st.booleans()) else None
+    counts = draw_(arrays(np.int64, (m,), elements=st.integers(0, 6)))
+    return spaces, y, k, sw, counts
+
+
+@settings(max_examples=100, deadline=None)
+@given(_logit_soups())
+def test_softmax_score_bounds_bound_every_candidate(case):
+    # The bounds ensemble selection prunes with are upper bounds of the
+    # candidates' exact scores, clipping included (sharp members reach it).
+    spaces, y, k, sw, counts = case
+    soups = OutputSoups(list(spaces), _scorer(y, k, "neg_log_loss", sw), "softmax")
+    soup = soups.start()
+    for j, c in enumerate(counts):
+        for _ in range(c):
+            soups.add(soup, j)
+    bounds = soups.score_bounds(soup)
+    if counts.sum() == 0:
+        assert bounds is None
+        return
+    for j in range(len(spaces)):
+        exact = _brute_soup_score(
+            spaces, counts + np.eye(len(spaces))[j], soups.scorer, "softmax"
+        )
+        assert exact <= bounds[j] + 1e-9 * (1 + abs(exact))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_logit_soups(), st.integers(1, 12))
+def test_pruned_ensemble_selection_equals_scoring_every_candidate(case, n_iter):
+    spaces, y, k, sw, _ = case
+    scorer = _scorer(y, k, "neg_log_loss", sw)
+    pruned = ensemble_selection_recipe(
+        OutputSoups(list(spaces), scorer, "softmax"), n_iter
+    )
+    every = OutputSoups(list(spaces), scorer, "softmax")
+    every.score_bounds = lambda soup: None
+    full = ensemble_selection_recipe(every, n_iter)
+    np.testing.assert_array_equal(pruned[0], full[0])
+    assert pruned[1] == full[1]
+
+
 def test_ensemble_selection_ties_go_to_the_lowest_index():
     p = np.array([[0.7, 0.3], [0.4, 0.6]])
     soups = OutputSoups([p, p, p], _scorer(np.array([0, 1]), 2))

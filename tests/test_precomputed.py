@@ -230,8 +230,9 @@ def test_probabilities_that_are_not_are_an_error_naming_the_block(task):
             np.nan,
             "member 'member1' \\(columns {}-{}\\) hold NaN or infinity, e.g. in row 4",
         ),
-        (1.5, "must lie in \\[0, 1\\]"),
-        (-0.2, "must lie in \\[0, 1\\]"),
+        # (the block holding the value is named, not the first block)
+        (1.5, "member 'member1' \\(columns {}-{}\\) must lie in \\[0, 1\\]"),
+        (-0.2, "member 'member1' \\(columns {}-{}\\) must lie in \\[0, 1\\]"),
     ]
     for value, match in cases:
         bad = P.copy()

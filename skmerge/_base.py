@@ -683,12 +683,13 @@ def warn_if_memorised(named, outputs, methods, y):
     )
 
 
-def to_class_columns(output, method, member_classes, classes):
+def to_class_columns(output, method, member_classes, classes, order="C"):
     """Put a member's output in the column order of ``classes``.
 
     ``predict_proba`` and ``decision_function`` outputs become float64 arrays of
-    shape ``(n_samples, n_classes)``; a binary 1-D decision function ``z``
-    becomes the logits ``(0, z)``. ``predict`` becomes one-hot votes.
+    shape ``(n_samples, n_classes)``, in memory ``order``; a binary 1-D
+    decision function ``z`` becomes the logits ``(0, z)``. ``predict`` becomes
+    one-hot votes.
     """
     member_classes = np.asarray(member_classes)
     if method == "predict":
@@ -701,8 +702,8 @@ def to_class_columns(output, method, member_classes, classes):
         column = output.reshape(-1)
         output = np.column_stack([np.zeros_like(column), column])
     if np.array_equal(member_classes, classes):  # the order already: a copy
-        return np.array(output, order="C")
-    out = np.empty((output.shape[0], len(classes)))
+        return np.array(output, order=order)
+    out = np.empty((output.shape[0], len(classes)), order=order)
     out[:, np.searchsorted(classes, member_classes)] = output
     return out
 

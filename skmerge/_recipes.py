@@ -80,7 +80,7 @@ def proba_to_logits(proba):
     return np.log(np.clip(np.asarray(proba, dtype=np.float64), PROBA_CLIP, None))
 
 
-def to_pool_space(output, method, member_classes, classes, combine):
+def to_pool_space(output, method, member_classes, classes, combine, order="C"):
     """A member's raw output as its ``(n_samples, n_classes)`` pooling space.
 
     Parameters
@@ -98,12 +98,14 @@ def to_pool_space(output, method, member_classes, classes, combine):
         ``predict_proba`` output; every other output is used as it is
         (probabilities, one-hot votes, decision functions with a binary 1-D
         ``z`` laid out as the logits ``(0, z)``).
+    order : {"C", "F"}, default="C"
+        The memory layout of the result.
 
     Returns
     -------
     space : ndarray of shape (n_samples, n_classes)
     """
-    space = to_class_columns(output, method, member_classes, classes)
+    space = to_class_columns(output, method, member_classes, classes, order)
     if combine == "logit" and method == "predict_proba":
         np.clip(space, PROBA_CLIP, None, out=space)
         np.log(space, out=space)
@@ -583,6 +585,18 @@ class OutputSoups:
         np.clip(log_p, np.log(_EPS), np.log1p(-_EPS), out=log_p)
         return float(self.scorer.weights @ log_p)
 
+    def scores_with_each(self, soup):
+        """Scores of ``soup`` with each member added, shape (n_members,):
+        :meth:`score_with` for every member, in one array operation on the
+        log loss's true-class columns (the same numbers)."""
+        if not self._fast:
+            return np.array([self.score_with(soup, j) for j in range(self.n_members)])
+        means = np.add(self._true, soup.total)
+        means /= soup.mass + 1.0
+        np.clip(means, _EPS, 1 - _EPS, out=means)
+        np.log(means, out=means)
+        return np.array([float(self.scorer.weights @ row) for row in means])
+
     def score_bounds(self, soup):
         """Upper bounds on the scores of ``soup`` with each member added,
         shape (n_members,), or None where there are none.
@@ -718,6 +732,12 @@ class _WeightSoups:
 
     def score(self, soup):
         return self.scorer(self.proba(soup.total))
+
+    def scores_with_each(self, soup):
+        return np.array([self.score_with(soup, j) for j in range(self.n_members)])
+
+    def score_bounds(self, soup):
+        return None
 
     def member_scores(self):
         return np.array(
@@ -950,9 +970,9 @@ def _best_addition(soups, soup):
     so far (less a relative 1e-9 for rounding): the same member and score as
     scoring every candidate.
     """
-    bounds = soups.score_bounds(soup) if hasattr(soups, "score_bounds") else None
+    bounds = soups.score_bounds(soup)
     if bounds is None:
-        scores = [soups.score_with(soup, j) for j in range(soups.n_members)]
+        scores = soups.scores_with_each(soup)
         j = int(np.argmax(_finite(scores)))
         return j, float(scores[j])
     best_j, best = -1, -np.inf

@@ -785,9 +785,11 @@ class SoupClassifier(ClassifierMixin, _BaseSoup):
             else [plan.classes] * len(fitted)
         )
         spaces = []
+        # OutputSoups holds a softmax link's spaces column-major: made so here.
+        order = "F" if self.combine == "logit" else "C"
         for j, method in enumerate(plan.pool_methods):
             space = to_pool_space(
-                raw[j], method, member_classes[j], plan.classes, self.combine
+                raw[j], method, member_classes[j], plan.classes, self.combine, order
             )
             raw[j] = None
             check_finite(

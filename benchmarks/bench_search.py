@@ -58,7 +58,12 @@ from collections import Counter
 import numpy as np
 import sklearn
 from sklearn.datasets import load_digits
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
+from sklearn.model_selection import (
+    GridSearchCV,
+    ParameterGrid,
+    StratifiedKFold,
+    train_test_split,
+)
 
 import skmerge
 from skmerge import MergeSearch
@@ -157,6 +162,7 @@ def bench_speed(setting="digits", *, quick=False, breakdown=False):
     members = build_members(X_train, y_train)
     cv = StratifiedKFold(n_splits)
     routes = default_routes(True, random_state=0)[: 2 if quick else None]
+    candidates = sum(len(ParameterGrid(grid)) for _, _, grid in routes)
     print(
         f"skmerge {skmerge.__version__}, scikit-learn {sklearn.__version__}, "
         f"numpy {np.__version__}, {platform.machine()}, {os.cpu_count()} CPUs; "
@@ -165,7 +171,8 @@ def bench_speed(setting="digits", *, quick=False, breakdown=False):
     print(
         f"{setting}: {len(members)} members (fitted on {len(y_train)} rows, "
         f"{X_train.shape[1]} features, {len(np.unique(y_train))} classes), "
-        f"{len(y_val)} held-out rows, {n_splits}-fold CV, {len(routes)} routes\n"
+        f"{len(y_val)} held-out rows, {n_splits}-fold CV, {len(routes)} route "
+        f"families ({candidates} candidates)\n"
     )
     originals = count_calls(members)
     try:

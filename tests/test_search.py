@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -141,7 +142,7 @@ def _route_scores(search, name, n_splits):
 # rows of its probabilities on all rows by BLAS rounding (~1e-17): GridSearchCV
 # over live members predicts fold subsets, MergeSearch all rows once. The
 # routes' fits are solved to rounding (matrix scaling by Newton's method, the
-# stack's LogisticRegression by newton-cg to 1e-10), so the scores agree to
+# stack's LogisticRegression by Newton's method to 1e-10), so the scores agree to
 # 1e-10; the stack's, on scikit-learn 1.6's newton-cg, to 2.3e-10 (measured).
 TOLERANCE = {"stacking": 1e-9}
 
@@ -169,6 +170,27 @@ def test_every_default_route_scores_as_grid_search_cv(data, request):
             {k: v for k, v in p.items() if k != "route"}
             for p in np.asarray(search.cv_results_["params"])[rows]
         ] == list(reference.cv_results_["params"])
+
+
+@pytest.mark.parametrize("data", ["digits", "cancer"])
+def test_stacking_route_solvers_reach_the_same_optimum(data, request):
+    # The stacking routes solve their LogisticRegression by newton-cholesky
+    # or newton-cg by the stack's size: both give the same model.
+    members, X, y, X_test, _ = request.getfixturevalue(data)
+    factory = {n: f for n, f, _ in default_routes(True)}["stacking"]
+    for stack_method in ("predict_proba", "predict_log_proba"):
+        route = factory(members).set_params(stack_method=stack_method)
+        assert route.final_estimator.solver == "newton-cholesky"  # small stacks
+        other = clone(route).set_params(final_estimator__solver="newton-cg")
+        assert_allclose(
+            _quietly(route.fit, X, y).predict_proba(X_test),
+            _quietly(other.fit, X, y).predict_proba(X_test),
+            atol=1e-7,
+        )
+    many = [(f"m{i}", est) for i in range(60) for _, est in members[:1]]
+    assert factory(many).final_estimator.solver == (
+        "newton-cg" if data == "digits" else "newton-cholesky"
+    )
 
 
 def test_members_predict_once(digits):

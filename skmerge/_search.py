@@ -389,8 +389,9 @@ class MergeSearch(
           (``CalibratedClassifier(soup, method="matrix", prefit=False,
           cv=3)``); ``StackingMerger`` with ``stack_method`` in
           {"predict_proba", "predict_log_proba"} and a LogisticRegression
-          final estimator (``solver="newton-cg", tol=1e-10``) with ``C`` in
-          (0.01, 0.1, 1, 10): 33 candidates;
+          final estimator (Newton's method to ``tol=1e-10``:
+          ``"newton-cholesky"`` up to 500 coefficients, ``"newton-cg"``
+          beyond) with ``C`` in (0.01, 0.1, 1, 10): 33 candidates;
         - regressors: the best single member; ``SoupRegressor`` over
           ``combine`` in {"mean", "median"} and every recipe;
           ``StackingMergerRegressor`` with ``RidgeCV``: 10 candidates.

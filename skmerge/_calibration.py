@@ -46,6 +46,12 @@ AUTO_METHODS = ("temperature", "ets", "matrix")
 MATRIX_RIDGE = 1.0
 # Folds of the cross-validation of method="auto".
 AUTO_FOLDS = 5
+# The range of a sample's out-of-fold loss in "auto": scikit-learn's log loss,
+# which clips probabilities to [eps, 1 - eps]. A fold whose training rows the
+# logits separate sends the temperature to its bound, and one held-out error
+# would otherwise cost about 1e5 and decide the choice alone.
+_EPS = np.finfo(np.float64).eps
+_LOSS_RANGE = (-np.log1p(-_EPS), -np.log(_EPS))
 # Samples per block of an objective's pass: a block's scores (k x m floats)
 # stay within half a megabyte, in cache.
 _BLOCK_ELEMENTS = 1 << 16
@@ -360,7 +366,9 @@ def _auto(logits, y, w, total, random_state):
                 logits[train], y[train], w_train, total_train, method, temperature
             )
             log_proba = _map_log_proba(fitted, logits[test])
-            losses[method][test] = -log_proba[np.arange(len(test)), y[test]]
+            losses[method][test] = np.clip(
+                -log_proba[np.arange(len(test)), y[test]], *_LOSS_RANGE
+            )
     scores = {method: float(w @ losses[method]) for method in AUTO_METHODS}
     best = min(AUTO_METHODS, key=scores.get)
     for method in AUTO_METHODS:
@@ -476,10 +484,15 @@ class CalibratedClassifier(_BaseCalibrator):
     - ``"auto"``: temperature, ets and matrix are scored by their
       out-of-fold log loss on the calibration data (stratified K-fold,
       ``K = min(5, size of the smallest class)``, shuffled with
-      ``random_state``); the best is chosen, except that the simplest method
-      (temperature < ets < matrix) whose mean per-sample loss exceeds the
-      best's by at most one standard error of the paired per-sample
-      differences wins (the one-standard-error rule). Then the chosen method
+      ``random_state``; each sample's loss as
+      :func:`sklearn.metrics.log_loss` computes it, with probabilities
+      clipped to ``[eps, 1 - eps]``, so that a held-out sample which a fold's
+      map puts at probability zero costs 36 and not a number that decides the
+      choice alone, as when the logits separate a fold's training rows and
+      its temperature runs to its bound); the best is chosen, except that
+      the simplest method (temperature < ets < matrix) whose mean per-sample
+      loss exceeds the best's by at most one standard error of the paired
+      per-sample differences wins (the one-standard-error rule). Then the chosen method
       is fitted on all the calibration data. ``"vector"`` is not a
       candidate: unregularised, its scale for a class that the logits
       (nearly) separate from the others grows without bound, and the rare
@@ -532,7 +545,8 @@ class CalibratedClassifier(_BaseCalibrator):
 
     cv_scores_ : dict
         With ``method="auto"`` only: the out-of-fold mean log loss of each
-        candidate (temperature, ets, matrix).
+        candidate (temperature, ets, matrix), as
+        :func:`sklearn.metrics.log_loss` computes it.
 
     temperature_ : float
         The temperature ``T`` of the temperature fit that every method

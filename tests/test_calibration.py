@@ -15,7 +15,8 @@ from scipy.special import log_softmax, softmax
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
+from sklearn.metrics import log_loss
+from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.naive_bayes import GaussianNB
 from sklearn.svm import LinearSVC
 from sklearn.utils._param_validation import InvalidParameterError
@@ -181,6 +182,32 @@ def test_auto_never_picks_the_diverging_vector_scaling():
     assert mean_nll(_map_log_proba(vector, breaking), [1]) > 10 * mean_nll(
         _map_log_proba(fitted, breaking), [1]
     )
+
+
+@pytest.mark.filterwarnings("ignore:The temperature ran to its low bound")
+def test_auto_scores_are_sklearn_log_loss_out_of_fold():
+    # Logits that separate the classes but for one mislabelled sample: the
+    # folds without it are separable, their temperature runs to its bound,
+    # and the held-out sample gets probability ~0. Its loss counts as
+    # scikit-learn's log_loss counts it (clipped at -log(eps) = 36), and not
+    # as the ~1e6 that would decide the choice alone.
+    rng = np.random.default_rng(21)
+    k, n = 3, 60
+    y = np.repeat(np.arange(k), n // k)
+    z = rng.normal(size=(n, k)) + 6.0 * np.eye(k)[y]
+    y[0] = 1  # logits say class 0
+    fitted = fit_calibration_map(z, y, method="auto", random_state=3)
+    folds = StratifiedKFold(5, shuffle=True, random_state=3).split(z, y)
+    log_proba = {m: np.empty((n, k)) for m in fitted.cv_scores}
+    for train, test in folds:
+        for method in fitted.cv_scores:
+            fold_map = fit_calibration_map(z[train], y[train], method=method)
+            log_proba[method][test] = _map_log_proba(fold_map, z[test])
+    for method, score in fitted.cv_scores.items():
+        expected = log_loss(y, np.exp(log_proba[method]))
+        assert score == pytest.approx(expected, rel=1e-9)
+    assert -log_proba["temperature"][0, 1] > 1e3  # unclipped
+    assert fitted.cv_scores["temperature"] < 40 / n
 
 
 def test_auto_is_seeded():

@@ -86,6 +86,23 @@ def _cache(named, X, methods, n_jobs):
     return P, stand_ins
 
 
+def _chosen_index(refit, results):
+    """The candidate a callable ``refit`` picks from ``cv_results_``, checked
+    as ``GridSearchCV`` checks it."""
+    index = refit(results)
+    if not isinstance(index, Integral):
+        raise TypeError(
+            f"refit returned {index!r}: it must return the index of a candidate "
+            "in cv_results_ (an integer)."
+        )
+    if not 0 <= index < len(results["params"]):
+        raise IndexError(
+            f"refit returned {index}: cv_results_ has {len(results['params'])} "
+            "candidates."
+        )
+    return int(index)
+
+
 class _Route(MetaEstimatorMixin, BaseEstimator):
     """One candidate route for GridSearchCV: fits a clone of ``estimator``
     (whose prefit members the clone keeps), with ``sample_weight`` under that
@@ -414,8 +431,12 @@ class MergeSearch(
         classifier=...)``, so an int is an unshuffled (stratified for
         classifiers) K-fold.
 
-    refit : bool, default=True
-        Refit the best route on all of ``X`` as ``best_estimator_``.
+    refit : bool or callable, default=True
+        Refit the best route on all of ``X`` as ``best_estimator_``. As in
+        ``GridSearchCV``, a callable chooses the route instead of the highest
+        mean score: it takes ``cv_results_`` and returns ``best_index_``
+        (say, the simplest route within one standard error of the best);
+        ``best_score_`` is then not set.
 
     n_jobs : int, default=None
         Jobs for the members' predictions and for the routes and folds.
@@ -442,10 +463,12 @@ class MergeSearch(
         DataFrame as it is.
 
     best_index_ : int
-        The candidate of the highest mean score (the first of ties).
+        The candidate of the highest mean score (the first of ties), or the
+        one a callable ``refit`` returns.
 
     best_score_ : float
-        Its mean cross-validated score.
+        Its mean cross-validated score (not set when ``refit`` is a
+        callable).
 
     best_params_ : dict
         Its parameters, the route's name under ``"route"``.
@@ -510,7 +533,7 @@ class MergeSearch(
         "routes": [StrOptions({"default"}), list],
         "scoring": [str, callable, None],
         "cv": ["cv_object"],
-        "refit": ["boolean"],
+        "refit": ["boolean", callable],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -673,6 +696,8 @@ class MergeSearch(
             with running(progress.subtask("cross-validate routes")):
                 search = self._search(plan, estimators, P, splits)
             results, best_index = self._results(plan, search, len(splits))
+            if callable(self.refit):
+                best_index = _chosen_index(self.refit, results)
             best = None
             if self.refit:
                 with running(progress.subtask("refit the best route")):
@@ -742,7 +767,10 @@ class MergeSearch(
     def _set_fitted(self, plan, search, results, best_index, best, n_splits, X):
         self.cv_results_ = results
         self.best_index_ = best_index
-        self.best_score_ = float(results["mean_test_score"][best_index])
+        if callable(self.refit):
+            self.__dict__.pop("best_score_", None)
+        else:
+            self.best_score_ = float(results["mean_test_score"][best_index])
         self.best_params_ = dict(results["params"][best_index])
         self.scorer_ = check_scoring(search.estimator, plan.scoring)
         self.n_splits_ = n_splits

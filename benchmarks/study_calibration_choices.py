@@ -12,15 +12,14 @@ and members, from ``bench_calibration``), then, on each run's calibration
 rows:
 
 1. **Selection rules.** The out-of-fold per-sample log losses of
-   temperature, ets and matrix (the candidates of ``"auto"``, each fitted on
-   the training folds as ``"auto"`` fits them; losses clipped as
-   ``sklearn.metrics.log_loss`` clips them), for the split ``"auto"`` uses
+   temperature, ets and matrix, computed by ``"auto"``'s own code
+   (``_out_of_fold_losses``), for the split ``"auto"`` uses
    (``random_state`` = the seed) and four more shuffles. Each rule chooses a
-   method from them; the chosen method, fitted on all calibration rows, is
-   scored on the test rows. Rules: the best mean; the simplest method within
-   ``z`` standard errors of the paired per-sample differences (``z`` = 1 is
-   what ``"auto"`` does); the same on losses averaged over the five
-   shuffles.
+   method from them with ``"auto"``'s rule (``_simplest_within``) at ``z``
+   standard errors of the paired per-sample differences; the chosen method,
+   fitted on all calibration rows, is scored on the test rows. Rules: the
+   best mean (``z`` = 0); ``z`` = 1, what ``"auto"`` does; ``z`` = 2; and
+   ``z`` = 1 on losses averaged over the five shuffles.
 2. **The uniform mixture of probmetrics' ``ts-mix``**: after a map,
    ``p' = (1 - e) p + e / k`` with ``e = 1 / (n + 1)`` (``n`` calibration
    rows), which bounds a sample's loss by ``log(k (n + 1))``. Applied to
@@ -45,21 +44,20 @@ import numpy as np
 from bench_calibration import datasets, lookup_model, members, split
 from scipy.optimize import minimize
 from scipy.special import log_softmax
-from sklearn.model_selection import StratifiedKFold
 
 from skmerge._calibration import (
+    _LOSS_RANGE,
     AUTO_METHODS,
-    _fit_map,
     _map_log_proba,
     _matrix_objective,
+    _out_of_fold_losses,
     _prepare,
+    _simplest_within,
     fit_calibration_map,
 )
-from skmerge._temperature import _fit_temperature
 
 SEEDS = range(5)
 SHUFFLES = 5  # the split "auto" uses, then four more
-CLIP = -np.log(np.finfo(np.float64).eps)  # sklearn's log_loss: 36.04
 
 
 def member_runs():
@@ -80,46 +78,22 @@ def member_runs():
 
 
 def losses(log_proba, y):
-    return np.minimum(-log_proba[np.arange(len(y)), y], CLIP)
+    """Per-sample test log losses, clipped as scikit-learn's log_loss clips."""
+    return np.clip(-log_proba[np.arange(len(y)), y], *_LOSS_RANGE)
 
 
-def out_of_fold(logits, y, seed):
-    """Per-sample out-of-fold losses of the candidates of "auto" (its folds
-    for ``seed``)."""
-    n = len(y)
-    w = np.full(n, 1.0 / n)
-    folds = StratifiedKFold(
-        min(5, np.bincount(y).min()), shuffle=True, random_state=seed
-    )
-    out = {method: np.empty(n) for method in AUTO_METHODS}
-    for train, test in folds.split(logits, y):
-        w_train = w[train] / w[train].sum()
-        temperature = _fit_temperature(logits[train], y[train], w_train)[0]
-        for method in AUTO_METHODS:
-            fitted = _fit_map(
-                logits[train], y[train], w_train, len(train), method, temperature
-            )
-            out[method][test] = losses(_map_log_proba(fitted, logits[test]), y[test])
-    return out
-
-
-def one_se(oof, z):
-    """The simplest candidate within ``z`` standard errors of the best."""
-    n = len(oof["temperature"])
-    best = min(AUTO_METHODS, key=lambda m: oof[m].mean())
-    for method in AUTO_METHODS:
-        diff = oof[method] - oof[best]
-        if diff.mean() <= z * diff.std() / np.sqrt(n) + 1e-12:
-            return method
-    return best
+def choose(oof, w, standard_errors):
+    """The method "auto"'s rule picks from out-of-fold losses ``oof``, with
+    ``standard_errors`` in place of its one."""
+    return _simplest_within(oof, w, standard_errors)[0]
 
 
 RULES = {
-    "best mean": lambda oofs: one_se(oofs[0], 0.0),
-    "1 SE (auto)": lambda oofs: one_se(oofs[0], 1.0),
-    "2 SE": lambda oofs: one_se(oofs[0], 2.0),
-    "5 shuffles, 1 SE": lambda oofs: one_se(
-        {m: np.mean([o[m] for o in oofs], axis=0) for m in AUTO_METHODS}, 1.0
+    "best mean": lambda oofs, w: choose(oofs[0], w, 0.0),
+    "1 SE (auto)": lambda oofs, w: choose(oofs[0], w, 1.0),
+    "2 SE": lambda oofs, w: choose(oofs[0], w, 2.0),
+    "5 shuffles, 1 SE": lambda oofs, w: choose(
+        {m: np.mean([o[m] for o in oofs], axis=0) for m in AUTO_METHODS}, w, 1.0
     ),
 }
 
@@ -155,9 +129,12 @@ def study_run(run):
     cal, y_cal, test, y_test = logits[:n], y[:n], logits[n:], y[n:]
     k = logits.shape[1]
     mix = 1.0 / (n + 1)
-    cal_logits, cal_y, _, _ = _prepare(cal, y_cal, None)
+    cal_logits, cal_y, w, total = _prepare(cal, y_cal, None)
     # The first split is the one "auto" uses (random_state=seed).
-    oofs = [out_of_fold(cal_logits, cal_y, seed + 1000 * r) for r in range(SHUFFLES)]
+    oofs = [
+        _out_of_fold_losses(cal_logits, cal_y, w, total, seed + 1000 * r)
+        for r in range(SHUFFLES)
+    ]
     out = {}
     for method in ("temperature", "ets", "matrix", "auto"):
         fitted = fit_calibration_map(cal, y_cal, method=method, random_state=seed)
@@ -165,10 +142,9 @@ def study_run(run):
         out[method] = losses(log_proba, y_test).mean()
         mixed = np.log((1 - mix) * np.exp(log_proba) + mix / k)
         out[method + " + mixture"] = losses(mixed, y_test).mean()
-    for rule, choose in RULES.items():
-        out[rule] = out[choose(oofs)]
+    for rule, pick in RULES.items():
+        out[rule] = out[pick(oofs, w)]
     temperature = fit_calibration_map(cal, y_cal, method="temperature").temperature
-    w = np.full(n, 1.0 / n)
     M, b = sms_penalty_matrix(cal_logits / temperature, cal_y, w)
     scaled = test / temperature
     out["matrix, sms penalty"] = losses(

@@ -341,9 +341,9 @@ def _map_loss(fitted, logits, y, w):
     return float(-(w @ _map_log_proba(fitted, logits)[np.arange(len(y)), y]))
 
 
-def _auto(logits, y, w, total, random_state):
-    """Out-of-fold log loss of every method; the simplest method within one
-    standard error of the best (see ``CalibratedClassifier``)."""
+def _out_of_fold_losses(logits, y, w, total, random_state):
+    """Each candidate of "auto"'s per-sample out-of-fold log loss,
+    ``{method: (n,)}``, clipped as scikit-learn's ``log_loss`` clips."""
     n = len(y)
     counts = np.bincount(y[w > 0]) if np.any(w > 0) else np.bincount(y)
     smallest = counts[counts > 0].min()
@@ -369,15 +369,29 @@ def _auto(logits, y, w, total, random_state):
             losses[method][test] = np.clip(
                 -log_proba[np.arange(len(test)), y[test]], *_LOSS_RANGE
             )
+    return losses
+
+
+def _simplest_within(losses, w, standard_errors=1.0):
+    """``(method, scores)``: the simplest candidate whose mean loss exceeds
+    the best's by at most ``standard_errors`` standard errors of the paired
+    per-sample differences, and every candidate's mean loss."""
+    n = len(w)
     scores = {method: float(w @ losses[method]) for method in AUTO_METHODS}
     best = min(AUTO_METHODS, key=scores.get)
     for method in AUTO_METHODS:
         diff = losses[method] - losses[best]
         mean = w @ diff
         std_error = np.sqrt(max(w @ (diff - mean) ** 2, 0.0) / n)
-        if mean <= std_error + 1e-12:
+        if mean <= standard_errors * std_error + 1e-12:
             return method, scores
     return best, scores  # pragma: no cover - best itself always qualifies
+
+
+def _auto(logits, y, w, total, random_state):
+    """Out-of-fold log loss of every method; the simplest method within one
+    standard error of the best (see ``CalibratedClassifier``)."""
+    return _simplest_within(_out_of_fold_losses(logits, y, w, total, random_state), w)
 
 
 @validate_params(
